@@ -1,0 +1,117 @@
+"""Jobs: submit, read status, fetch the result."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Path, Response, status
+
+from api.deps import ServicesDep
+from api.errors import ApiError
+from api.models import AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
+from kontho.errors import TransientError
+from kontho.ids import ID_LENGTH, is_job_id, new_job_id
+from kontho.schemas import JobError, JobRecord, JobState
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+log = structlog.get_logger(__name__)
+
+JobId = Annotated[str, Path(min_length=1, max_length=64, description=f"Job id ({ID_LENGTH} characters).")]
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (404, 413, 422, 503)}
+
+
+def _not_found(job_id: str) -> ApiError:
+    return ApiError(404, ErrorBody(code="job_not_found", message=f"no job with id {job_id!r}", field="id"))
+
+
+def _load(services: ServicesDep, job_id: str) -> JobRecord:
+    # A malformed id cannot name a job; answer as for any unknown id, without touching storage.
+    if not is_job_id(job_id):
+        raise _not_found(job_id[:64])
+    record = services.store.get_record(job_id)
+    if record is None:
+        raise _not_found(job_id)
+    return record
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut, responses=_ERRORS)
+def create_job(body: CreateJobRequest, services: ServicesDep, response: Response) -> JobOut:
+    """Store the text and the job record in S3, then queue the job. Rendering happens on a worker."""
+    settings = services.settings
+    if len(body.text) > settings.max_text_chars:
+        raise ApiError(
+            413,
+            ErrorBody(
+                code="text_too_long",
+                field="text",
+                message=f"text has {len(body.text):,} characters; the limit is {settings.max_text_chars:,}",
+            ),
+        )
+    voice = body.voice or settings.default_voice
+    if voice not in services.voices:
+        raise ApiError(
+            422,
+            ErrorBody(
+                code="unknown_voice",
+                field="voice",
+                message=f"unknown voice {voice!r}; known voices: {', '.join(services.voices.ids())}",
+            ),
+        )
+    record = JobRecord(
+        id=new_job_id(), voice=voice, format=body.format, title=body.title, text_chars=len(body.text)
+    )
+    structlog.contextvars.bind_contextvars(job_id=record.id, tenant="default")
+    # Text and record first: a message must never point at a job that is not stored yet.
+    services.store.put_text(record.id, body.text)
+    services.store.put_record(record)
+    try:
+        services.queue.send(record.id)
+    except TransientError as exc:
+        services.store.put_record(
+            record.touch(
+                status=JobState.FAILED,
+                error=JobError(code=exc.code, message=str(exc), retryable=True),
+            )
+        )
+        raise
+    log.info("job_submitted", characters=record.text_chars, voice=voice, format=record.format.value)
+    response.headers["Location"] = f"/v1/jobs/{record.id}"
+    return JobOut.from_record(record)
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=_ERRORS)
+def get_job(job_id: JobId, services: ServicesDep) -> JobOut:
+    """Status and progress of one job."""
+    return JobOut.from_record(_load(services, job_id))
+
+
+@router.get(
+    "/{job_id}/result", response_model=ResultOut, responses={**_ERRORS, 409: {"model": ErrorResponse}}
+)
+def get_result(job_id: JobId, services: ServicesDep) -> ResultOut:
+    """Presigned download URLs once the job has completed; 409 with the current status before that."""
+    record = _load(services, job_id)
+    if record.status is not JobState.COMPLETED or record.result is None:
+        raise ApiError(
+            409,
+            ErrorBody(
+                code="not_ready",
+                status=record.status,
+                message=f"job is {record.status.value}; the result exists once it is completed",
+            ),
+        )
+    expires = services.settings.presign_expires_seconds
+    result = record.result
+    filename = f"{record.id}.{result.format.value}"
+    return ResultOut(
+        id=record.id,
+        audio=AudioOut(
+            url=services.store.presign_get(result.key, expires, filename=filename),
+            expires_at=datetime.now(UTC) + timedelta(seconds=expires),
+            format=result.format,
+            duration_seconds=result.duration_seconds,
+            bytes=result.bytes,
+        ),
+    )

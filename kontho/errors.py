@@ -1,0 +1,59 @@
+"""kontho's error tree. The type says what to do, so callers never parse messages.
+
+- ``PermanentError``: retrying cannot help (bad input, unknown voice). The job fails with a readable
+  reason and its message is deleted.
+- ``TransientError``: retrying may help (throttling, timeouts, a lost connection). The message is left
+  for SQS to redeliver; the last delivery marks the job failed before it moves to the dead-letter queue.
+
+The worker maps these to queue actions in one place: ``worker/outcome.py``.
+"""
+
+from __future__ import annotations
+
+
+class KonthoError(Exception):
+    code = "internal_error"
+
+
+class PermanentError(KonthoError):
+    code = "permanent_error"
+
+
+class TransientError(KonthoError):
+    code = "transient_error"
+
+
+class InvalidJob(PermanentError):
+    code = "invalid_input"
+
+
+class UnknownVoice(PermanentError):
+    code = "unknown_voice"
+
+
+class JobNotFound(PermanentError):
+    code = "job_not_found"
+
+
+class PoisonMessage(PermanentError):
+    """A queue message nobody can act on: delete it, there is no job to fail."""
+
+    code = "poison_message"
+
+
+class StorageUnavailable(TransientError):
+    code = "storage_unavailable"
+
+
+class QueueUnavailable(TransientError):
+    code = "queue_unavailable"
+
+
+class EngineFailed(TransientError):
+    """A synthesis engine crashed on input it should handle; another attempt may succeed."""
+
+    code = "engine_failed"
+
+
+class EncodeFailed(TransientError):
+    code = "encode_failed"

@@ -1,0 +1,95 @@
+"""The SQS FIFO job queue: send pointers, receive deliveries, heartbeat, acknowledge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kontho.errors import QueueUnavailable
+from kontho.messages import JobMessage
+from kontho.retry import aws_retry
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One receipt of one message. ``receive_count`` counts this delivery too."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int
+
+
+def message_group_for(job_id: str) -> str:
+    """Each job is its own message group.
+
+    SQS FIFO hands out at most one in-flight message per group, so a shared group would make the fleet
+    render one job at a time. A group per job gives full parallelism; ordering between jobs is not a
+    promise kontho makes (each job is independent and resumable).
+    """
+    return job_id
+
+
+class JobQueue:
+    def __init__(self, sqs: SQSClient, queue_url: str) -> None:
+        self._sqs = sqs
+        self.url = queue_url
+
+    @classmethod
+    @aws_retry(QueueUnavailable)
+    def lookup(cls, sqs: SQSClient, queue_name: str) -> JobQueue:
+        return cls(sqs, sqs.get_queue_url(QueueName=queue_name)["QueueUrl"])
+
+    @aws_retry(QueueUnavailable)
+    def send(self, job_id: str) -> str:
+        response = self._sqs.send_message(
+            QueueUrl=self.url,
+            MessageBody=JobMessage(job_id=job_id).encode(),
+            MessageGroupId=message_group_for(job_id),
+            MessageDeduplicationId=job_id,
+        )
+        return response["MessageId"]
+
+    @aws_retry(QueueUnavailable)
+    def receive(self, wait_seconds: int, visibility_seconds: int) -> list[Delivery]:
+        response = self._sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=wait_seconds,
+            VisibilityTimeout=visibility_seconds,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        return [
+            Delivery(
+                message_id=m["MessageId"],
+                receipt_handle=m["ReceiptHandle"],
+                body=m["Body"],
+                receive_count=int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+            )
+            for m in response.get("Messages", [])
+        ]
+
+    @aws_retry(QueueUnavailable)
+    def delete(self, delivery: Delivery) -> None:
+        self._sqs.delete_message(QueueUrl=self.url, ReceiptHandle=delivery.receipt_handle)
+
+    @aws_retry(QueueUnavailable)
+    def set_visibility(self, delivery: Delivery, seconds: int) -> None:
+        """Extend (heartbeat) or end (``seconds=0``: release for redelivery now) a message's invisibility."""
+        self._sqs.change_message_visibility(
+            QueueUrl=self.url, ReceiptHandle=delivery.receipt_handle, VisibilityTimeout=seconds
+        )
+
+    @aws_retry(QueueUnavailable, attempts=1)
+    def depth(self) -> dict[str, int]:
+        attrs = self._sqs.get_queue_attributes(
+            QueueUrl=self.url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return {
+            "visible": int(attrs.get("ApproximateNumberOfMessages", "0")),
+            "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", "0")),
+        }

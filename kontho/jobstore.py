@@ -1,0 +1,82 @@
+"""Job records, texts and artifacts in S3: the only durable state kontho has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from kontho import keys
+from kontho.errors import StorageUnavailable
+from kontho.retry import aws_retry
+from kontho.schemas import JobRecord
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
+
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+
+
+def _is_missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code", "") in _MISSING
+
+
+class JobStore:
+    def __init__(self, s3: S3Client, bucket: str) -> None:
+        self._s3 = s3
+        self.bucket = bucket
+
+    @aws_retry(StorageUnavailable)
+    def put_text(self, job_id: str, text: str) -> None:
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=keys.job_input(job_id),
+            Body=text.encode("utf-8"),
+            ContentType="text/plain; charset=utf-8",
+        )
+
+    @aws_retry(StorageUnavailable)
+    def get_text(self, job_id: str) -> str | None:
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=keys.job_input(job_id))["Body"]
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        return body.read().decode("utf-8")
+
+    @aws_retry(StorageUnavailable)
+    def put_record(self, record: JobRecord) -> None:
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=keys.job_record(record.id),
+            Body=record.model_dump_json().encode("utf-8"),
+            ContentType="application/json",
+        )
+
+    @aws_retry(StorageUnavailable)
+    def get_record(self, job_id: str) -> JobRecord | None:
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=keys.job_record(job_id))["Body"]
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        return JobRecord.model_validate_json(body.read())
+
+    @aws_retry(StorageUnavailable)
+    def upload_file(self, key: str, path: Path, content_type: str) -> int:
+        """Upload ``path`` (multipart above 8 MB, via boto3's transfer manager); returns its size."""
+        self._s3.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": content_type})
+        return path.stat().st_size
+
+    def presign_get(self, key: str, expires_seconds: int, filename: str | None = None) -> str:
+        params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if filename:
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+        return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_seconds)
+
+    @aws_retry(StorageUnavailable, attempts=1)
+    def ping(self) -> None:
+        self._s3.head_bucket(Bucket=self.bucket)

@@ -1,0 +1,31 @@
+"""The S3 key layout: every object kontho stores, in one place.
+
+```
+jobs/{id}/job.json        the job record: request, status, progress, result
+jobs/{id}/input.txt       the submitted text, UTF-8
+jobs/{id}/audio.{ext}     the finished programme
+```
+"""
+
+from __future__ import annotations
+
+from kontho.ids import is_job_id
+
+
+def _prefix(job_id: str) -> str:
+    # A malformed id must never become a key: ids reach here from URLs and queue messages.
+    if not is_job_id(job_id):
+        raise ValueError(f"not a job id: {job_id[:40]!r}")
+    return f"jobs/{job_id}/"
+
+
+def job_record(job_id: str) -> str:
+    return _prefix(job_id) + "job.json"
+
+
+def job_input(job_id: str) -> str:
+    return _prefix(job_id) + "input.txt"
+
+
+def job_audio(job_id: str, extension: str) -> str:
+    return _prefix(job_id) + f"audio.{extension}"

@@ -1,0 +1,89 @@
+"""The job record: what was asked, where it stands, and what came out. Stored as ``jobs/{id}/job.json``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
+
+
+class AudioFormat(StrEnum):
+    MP3 = "mp3"
+    WAV = "wav"
+    FLAC = "flac"
+    OGG = "ogg"  # Opus in an Ogg container
+
+    @property
+    def content_type(self) -> str:
+        return {
+            AudioFormat.MP3: "audio/mpeg",
+            AudioFormat.WAV: "audio/wav",
+            AudioFormat.FLAC: "audio/flac",
+            AudioFormat.OGG: "audio/ogg",
+        }[self]
+
+
+class Progress(BaseModel):
+    done: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.done / self.total, 1) if self.total else 0.0
+
+
+class JobError(BaseModel):
+    code: str = Field(description="Stable machine-readable reason, e.g. invalid_input, dead_lettered.")
+    message: str = Field(description="What went wrong, for a person.")
+    retryable: bool = Field(description="Whether submitting the same job again may succeed.")
+
+
+class AudioResult(BaseModel):
+    key: str
+    format: AudioFormat
+    duration_seconds: float
+    bytes: int
+    sample_rate: int
+
+
+class JobRecord(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: int = SCHEMA_VERSION
+    id: str
+    status: JobState = JobState.QUEUED
+    voice: str
+    format: AudioFormat = AudioFormat.MP3
+    title: str | None = None
+    text_chars: int
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = 0
+    progress: Progress = Field(default_factory=Progress)
+    error: JobError | None = None
+    result: AudioResult | None = None
+
+    def touch(self, **changes: object) -> JobRecord:
+        """A copy with ``changes`` applied and ``updated_at`` set to now."""
+        return self.model_copy(update={**changes, "updated_at": utcnow()})

@@ -1,0 +1,68 @@
+"""Every setting kontho reads, from the environment with the ``KONTHO_`` prefix.
+
+The README's configuration table lists the same fields; ``tests/unit/test_settings.py`` keeps them in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KONTHO_", extra="ignore", frozen=True)
+
+    # AWS: an empty endpoint means real AWS; the local stack points this at its moto server.
+    aws_endpoint_url: str | None = Field(default=None, description="S3 and SQS endpoint; empty for AWS.")
+    aws_region: str = Field(default="us-east-1", description="AWS region of the bucket and queues.")
+    bucket: str = Field(default="kontho-local", description="S3 bucket holding texts, job records, audio.")
+    queue_name: str = Field(default="kontho-jobs.fifo", description="SQS FIFO job queue.")
+    dlq_name: str = Field(default="kontho-jobs-dlq.fifo", description="SQS FIFO dead-letter queue.")
+    queue_url: str | None = Field(default=None, description="Job queue URL; looked up by name if empty.")
+    max_receive_count: int = Field(default=3, ge=1, le=1000, description="Deliveries before the DLQ.")
+
+    # API
+    api_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    max_text_chars: int = Field(default=2_000_000, ge=1, description="Longest accepted text, characters.")
+    presign_expires_seconds: int = Field(default=3600, ge=60, le=604_800, description="Download URL life.")
+    default_voice: str = Field(default="bn-espeak", description="Voice used when a job names none.")
+
+    # Worker
+    poll_wait_seconds: int = Field(default=20, ge=0, le=20, description="SQS long-poll wait.")
+    visibility_timeout_seconds: int = Field(
+        default=120, ge=10, le=43_200, description="Visibility each heartbeat grants a message in work."
+    )
+    heartbeat_seconds: float = Field(default=30.0, gt=0, description="How often a worker extends visibility.")
+    progress_interval_seconds: float = Field(
+        default=2.0, ge=0, description="Least time between status saves."
+    )
+    chunk_max_chars: int = Field(
+        default=400, ge=20, le=5000, description="Longest text one synthesis call gets."
+    )
+    sentence_pause_ms: int = Field(default=250, ge=0, le=5000, description="Silence between sentences.")
+    paragraph_pause_ms: int = Field(default=700, ge=0, le=10_000, description="Silence between paragraphs.")
+    mp3_bitrate: str = Field(default="128k", pattern=r"^\d{2,3}k$", description="MP3 bitrate.")
+    work_dir: Path | None = Field(default=None, description="Scratch space for audio; system temp if empty.")
+
+    # Local stack (make run / make serve)
+    local_workers: int = Field(default=1, ge=0, le=16, description="Workers the local stack starts.")
+    local_aws_port: int = Field(default=4566, ge=1, le=65535, description="Port of the local moto server.")
+    local_state_dir: Path = Field(
+        default=Path(".kontho"), description="Where the local stack writes its env."
+    )
+    local_out_dir: Path = Field(default=Path("out"), description="Where make run writes the audio.")
+
+    # Logging
+    log_format: Literal["console", "json"] = Field(default="console", description="json in production.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once; tests build their own ``Settings`` instead."""
+    return Settings()

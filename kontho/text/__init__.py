@@ -1,0 +1,1 @@
+"""Bangla text front-end: paragraphs, sentences and chunks. Pure Python, shared by API and worker."""

@@ -1,0 +1,34 @@
+"""Paragraphs and sentences of Bangla text.
+
+Paragraphs: every non-empty line is a paragraph, the way Bangla e-texts are written (one line per
+paragraph, sometimes with blank lines between); blank lines add nothing more.
+Sentences end at the danda ``।``, the double danda ``॥``, ``?`` and ``!``, with any closing quotes or
+brackets that follow them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
+_SENTENCE = re.compile(r".*?(?:[।॥?!]+[\"'”’»)\]]*(?=\s|$)|$)", re.DOTALL)
+# Zero-width joiners shape Bangla conjuncts and stay; zero-width spaces and BOMs carry nothing aloud.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
+
+
+def normalize(text: str) -> str:
+    """NFC, Unix line ends, no invisible spaces."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_paragraphs(text: str) -> list[str]:
+    text = normalize(text)
+    paragraphs = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return [p for p in paragraphs if p]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    sentences = (m.group(0).strip() for m in _SENTENCE.finditer(paragraph))
+    return [s for s in sentences if s]

@@ -1,0 +1,71 @@
+"""``python -m worker``: consume jobs from the queue the settings name (AWS or the local stack)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from types import FrameType
+
+import structlog
+
+from kontho.aws import s3_client, sqs_client
+from kontho.jobqueue import JobQueue
+from kontho.jobstore import JobStore
+from kontho.logging import configure_logging
+from kontho.settings import Settings, get_settings
+from kontho.voices import VoiceCatalog
+from worker.consumer import Consumer
+from worker.pipeline import EngineCache, Pipeline
+
+log = structlog.get_logger("worker")
+
+EXIT_OK = 0
+EXIT_STARTUP_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+
+def build_consumer(settings: Settings) -> Consumer:
+    store = JobStore(s3_client(settings), settings.bucket)
+    sqs = sqs_client(settings)
+    queue = (
+        JobQueue(sqs, settings.queue_url) if settings.queue_url else JobQueue.lookup(sqs, settings.queue_name)
+    )
+    engines = EngineCache(VoiceCatalog())
+    # Warm the default voice before the first receive, so the first job does not pay for loading.
+    engines.get(settings.default_voice)
+    return Consumer(settings, store, queue, Pipeline(settings, store, engines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="exit once a receive finds the queue empty")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        consumer = build_consumer(settings)
+    except Exception as exc:
+        log.error("worker_startup_failed", error=str(exc))
+        return EXIT_STARTUP_FAILED
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if not consumer.busy:
+            # Idle, or waiting in a long poll: nothing in hand to finish.
+            log.info("worker_stopped", signal=signal.Signals(signum).name, **dict(consumer.counters))
+            raise SystemExit(EXIT_OK)
+        if consumer.stopping:
+            # Second signal: leave now; the message becomes visible again when its heartbeat stops.
+            log.warning("worker_exit_now", signal=signal.Signals(signum).name)
+            raise SystemExit(EXIT_INTERRUPTED)
+        log.info("worker_draining", signal=signal.Signals(signum).name)
+        consumer.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    consumer.run(burst=args.burst)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Audio assembly on local disk and encoding with ffmpeg."""

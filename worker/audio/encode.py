@@ -1,0 +1,60 @@
+"""Encode the assembled WAV with ffmpeg, streaming from disk to disk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from kontho.errors import EncodeFailed
+from kontho.schemas import AudioFormat
+
+_CODEC_ARGS: dict[AudioFormat, list[str]] = {
+    AudioFormat.MP3: ["-c:a", "libmp3lame"],
+    AudioFormat.WAV: ["-c:a", "pcm_s16le"],
+    AudioFormat.FLAC: ["-c:a", "flac"],
+    # Opus runs at 48 kHz; ffmpeg resamples for it.
+    AudioFormat.OGG: ["-c:a", "libopus", "-b:a", "48k", "-ar", "48000"],
+}
+
+
+def _ffmpeg() -> str:
+    binary = shutil.which("ffmpeg")
+    if binary is None:
+        raise EncodeFailed("ffmpeg is not installed (Debian: apt-get install ffmpeg)")
+    return binary
+
+
+def encode(
+    wav_path: Path, out_path: Path, fmt: AudioFormat, mp3_bitrate: str = "128k", title: str | None = None
+) -> Path:
+    args = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav_path)]
+    args += _CODEC_ARGS[fmt]
+    if fmt is AudioFormat.MP3:
+        args += ["-b:a", mp3_bitrate]
+    if title:
+        args += ["-metadata", f"title={title}"]
+    args += ["-metadata", "language=ben", str(out_path)]
+    done = subprocess.run(args, capture_output=True, timeout=3600, check=False)
+    if done.returncode != 0 or not out_path.exists():
+        raise EncodeFailed(
+            f"ffmpeg could not encode {fmt.value}: {done.stderr.decode(errors='replace')[-500:]}"
+        )
+    return out_path
+
+
+def probe_duration(path: Path) -> float:
+    """Duration of an encoded file as ffprobe reads it from the container."""
+    ffprobe = shutil.which("ffprobe")
+    if ffprobe is None:
+        raise EncodeFailed("ffprobe is not installed (Debian: apt-get install ffmpeg)")
+    done = subprocess.run(
+        [ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise EncodeFailed(f"ffprobe could not read {path.name}: {done.stderr.decode(errors='replace')}")
+    return float(json.loads(done.stdout)["format"]["duration"])

@@ -1,0 +1,148 @@
+"""The queue consumer: receive, render, settle. One job at a time per process."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import structlog
+
+from kontho.errors import JobNotFound
+from kontho.jobqueue import Delivery, JobQueue
+from kontho.jobstore import JobStore
+from kontho.messages import JobMessage
+from kontho.schemas import JobRecord, JobState, utcnow
+from kontho.settings import Settings
+from worker.heartbeat import Heartbeat
+from worker.outcome import Action, action_for, dead_letter_error, job_error_for, retry_delay_seconds
+from worker.pipeline import Pipeline
+from worker.progress import ProgressReporter
+
+log = structlog.get_logger(__name__)
+
+
+class Consumer:
+    def __init__(self, settings: Settings, store: JobStore, queue: JobQueue, pipeline: Pipeline) -> None:
+        self._settings = settings
+        self._store = store
+        self._queue = queue
+        self._pipeline = pipeline
+        self._stopping = threading.Event()
+        self.busy = False
+        self.counters: Counter[str] = Counter()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Take no new job; the one in hand finishes first."""
+        self._stopping.set()
+
+    def run(self, burst: bool = False) -> Counter[str]:
+        """Consume until stopped, or (``burst``) until a receive finds the queue empty."""
+        log.info("worker_started", queue=self._queue.url, burst=burst)
+        while not self._stopping.is_set():
+            deliveries = self._queue.receive(
+                self._settings.poll_wait_seconds, self._settings.visibility_timeout_seconds
+            )
+            if not deliveries and burst:
+                break
+            for delivery in deliveries:
+                self.busy = True
+                try:
+                    self.handle(delivery)
+                finally:
+                    self.busy = False
+        log.info("worker_stopped", **dict(self.counters))
+        return self.counters
+
+    def handle(self, delivery: Delivery) -> None:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(message_id=delivery.message_id)
+        record: JobRecord | None = None
+        try:
+            job_id = JobMessage.decode(delivery.body).job_id
+            # One tenant until authentication arrives; bound now so every line already carries it.
+            structlog.contextvars.bind_contextvars(job_id=job_id, tenant="default")
+            record = self._store.get_record(job_id)
+            if record is None:
+                raise JobNotFound(f"job {job_id} has no record in storage")
+            if record.status.terminal:
+                log.info("job_already_settled", status=record.status.value)
+                self._queue.delete(delivery)
+                self.counters["skipped"] += 1
+                return
+            record = self._start(record, delivery)
+            self._render(record, delivery)
+        except Exception as exc:
+            self._settle_failure(delivery, record, exc)
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+    def _start(self, record: JobRecord, delivery: Delivery) -> JobRecord:
+        record = record.touch(
+            status=JobState.RUNNING,
+            attempts=record.attempts + 1,
+            started_at=record.started_at or utcnow(),
+            error=None,
+        )
+        self._store.put_record(record)
+        log.info("job_started", attempt=record.attempts, receive_count=delivery.receive_count)
+        return record
+
+    def _render(self, record: JobRecord, delivery: Delivery) -> None:
+        progress = ProgressReporter(self._store, record, self._settings.progress_interval_seconds)
+        with Heartbeat(
+            self._queue, delivery, self._settings.heartbeat_seconds, self._settings.visibility_timeout_seconds
+        ):
+            result = self._pipeline.run(record, progress)
+        finished = progress.record.touch(status=JobState.COMPLETED, result=result, finished_at=utcnow())
+        # The message goes only after the result and the final status are stored.
+        self._store.put_record(finished)
+        self._queue.delete(delivery)
+        self.counters["completed"] += 1
+        started = finished.started_at or finished.created_at
+        elapsed = ((finished.finished_at or utcnow()) - started).total_seconds()
+        log.info("job_completed", audio_seconds=result.duration_seconds, seconds=elapsed)
+
+    def _settle_failure(self, delivery: Delivery, record: JobRecord | None, exc: Exception) -> None:
+        action = action_for(exc)
+        if action is Action.FAIL and record is None:
+            action = Action.DROP  # nothing stored to mark failed
+        try:
+            if action is Action.DROP:
+                log.error("message_dropped", error=str(exc))
+                self._queue.delete(delivery)
+                self.counters["dropped"] += 1
+            elif action is Action.FAIL and record is not None:
+                self._store.put_record(
+                    record.touch(status=JobState.FAILED, error=job_error_for(exc), finished_at=utcnow())
+                )
+                self._queue.delete(delivery)
+                self.counters["failed"] += 1
+                log.warning("job_failed", error=str(exc), code=job_error_for(exc).code)
+            elif delivery.receive_count >= self._settings.max_receive_count:
+                # Last delivery: say so in the record before SQS moves the message to the DLQ.
+                if record is not None:
+                    self._store.put_record(
+                        record.touch(
+                            status=JobState.FAILED,
+                            finished_at=utcnow(),
+                            error=dead_letter_error(exc, delivery.receive_count),
+                        )
+                    )
+                self._queue.set_visibility(delivery, 0)
+                self.counters["dead_lettered"] += 1
+                log.error("job_dead_lettered", error=str(exc), receive_count=delivery.receive_count)
+            else:
+                if record is not None:
+                    self._store.put_record(record.touch(status=JobState.QUEUED, error=job_error_for(exc)))
+                delay = retry_delay_seconds(delivery.receive_count)
+                self._queue.set_visibility(delivery, delay)
+                self.counters["retried"] += 1
+                log.warning("job_will_retry", error=str(exc), retry_in_seconds=delay, exc_info=exc)
+        except Exception as settle_exc:
+            # Storage or queue is down too: the message's visibility runs out and SQS redelivers it.
+            log.error("settle_failed", error=str(settle_exc), original_error=str(exc))
+            self.counters["unsettled"] += 1

@@ -1,0 +1,24 @@
+"""What every engine offers: load once, then turn a batch of texts into audio, one array per text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Audio = npt.NDArray[np.int16]
+"""Mono 16-bit PCM at the engine's ``sample_rate``."""
+
+
+class Engine(Protocol):
+    name: str
+    sample_rate: int
+
+    def load(self) -> None:
+        """Load weights or check the binary; called once per process, before the first job."""
+
+    def synthesize(self, texts: Sequence[str]) -> Iterator[Audio]:
+        """Yield one array per text, in order. Lazy, so a caller can checkpoint between items."""
+        ...

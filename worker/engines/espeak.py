@@ -1,0 +1,65 @@
+"""espeak-ng's Bengali voice: the embedded default, no weights, runs anywhere."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import wave
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from kontho.errors import EngineFailed, PermanentError
+from kontho.voices import Voice
+from worker.engines.base import Audio
+
+_TIMEOUT_SECONDS = 120
+
+
+class EspeakMissing(PermanentError):
+    code = "engine_unavailable"
+
+
+class EspeakEngine:
+    name = "espeak"
+
+    def __init__(self, voice: Voice) -> None:
+        self.voice = voice
+        self.sample_rate = voice.sample_rate
+        self._espeak_voice = str(voice.params.get("espeak_voice", voice.language))
+        self._wpm = int(voice.params.get("words_per_minute", 175))
+        self._binary: str | None = None
+
+    def load(self) -> None:
+        self._binary = shutil.which("espeak-ng")
+        if self._binary is None:
+            raise EspeakMissing("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+        # One tiny render proves the voice exists and tells us its real sample rate.
+        self.sample_rate = self._render("ক")[1]
+
+    def synthesize(self, texts: Sequence[str]) -> Iterator[Audio]:
+        for text in texts:
+            yield self._render(text)[0]
+
+    def _render(self, text: str) -> tuple[Audio, int]:
+        if self._binary is None:
+            raise RuntimeError("EspeakEngine.load() must run before synthesize()")
+        # Text goes through stdin, never argv: it may start with '-' and may be long.
+        try:
+            done = subprocess.run(
+                [self._binary, "-v", self._espeak_voice, "-s", str(self._wpm), "--stdin", "--stdout"],
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise EngineFailed(f"espeak-ng took over {_TIMEOUT_SECONDS} s on {len(text)} characters") from exc
+        if done.returncode != 0:
+            raise EngineFailed(f"espeak-ng exited {done.returncode}: {done.stderr.decode(errors='replace')}")
+        with wave.open(io.BytesIO(done.stdout)) as wav:
+            if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+                raise EngineFailed("espeak-ng returned audio that is not mono 16-bit PCM")
+            frames = wav.readframes(wav.getnframes())
+            return np.frombuffer(frames, dtype="<i2").astype(np.int16), wav.getframerate()

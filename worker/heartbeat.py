@@ -1,0 +1,45 @@
+"""Keeps a message invisible while its job renders, so no second worker picks up the same job."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+import structlog
+
+from kontho.jobqueue import Delivery, JobQueue
+
+log = structlog.get_logger(__name__)
+
+
+class Heartbeat:
+    def __init__(self, queue: JobQueue, delivery: Delivery, every_seconds: float, extend_to: int) -> None:
+        self._queue = queue
+        self._delivery = delivery
+        self._every = every_seconds
+        self._extend_to = extend_to
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self.beats = 0
+        # The thread would lose the job's log context; carry it over.
+        self._context = structlog.contextvars.get_contextvars()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        structlog.contextvars.bind_contextvars(**self._context)
+        while not self._stop.wait(self._every):
+            try:
+                self._queue.set_visibility(self._delivery, self._extend_to)
+                self.beats += 1
+                log.debug("heartbeat", visibility_seconds=self._extend_to)
+            except Exception as exc:  # a missed beat is survivable; the next one may land
+                log.warning("heartbeat_failed", error=str(exc))

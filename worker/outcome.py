@@ -1,0 +1,43 @@
+"""The one place where an error becomes a queue action."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from kontho.errors import KonthoError, PermanentError, PoisonMessage
+from kontho.schemas import JobError
+
+
+class Action(StrEnum):
+    DROP = "drop"  # nothing to fail: delete the message
+    FAIL = "fail"  # mark the job failed, delete the message
+    RETRY = "retry"  # leave the message for SQS to redeliver (the DLQ after max_receive_count)
+
+
+def action_for(exc: BaseException) -> Action:
+    if isinstance(exc, PoisonMessage):
+        return Action.DROP
+    if isinstance(exc, PermanentError):
+        return Action.FAIL
+    # Transient errors and anything unforeseen: another attempt on a fresh process may succeed,
+    # and the receive count bounds how often we try.
+    return Action.RETRY
+
+
+def job_error_for(exc: BaseException) -> JobError:
+    code = exc.code if isinstance(exc, KonthoError) else "internal_error"
+    message = str(exc) or type(exc).__name__
+    return JobError(code=code, message=message, retryable=action_for(exc) is Action.RETRY)
+
+
+def dead_letter_error(exc: BaseException, attempts: int) -> JobError:
+    return JobError(
+        code="dead_lettered",
+        message=f"gave up after {attempts} attempts; last error: {job_error_for(exc).message}",
+        retryable=True,
+    )
+
+
+def retry_delay_seconds(receive_count: int) -> int:
+    """Back off between deliveries: 5 s, 10 s, 20 s … capped at five minutes."""
+    return int(min(300, 5 * 2 ** max(0, receive_count - 1)))
