@@ -61,7 +61,7 @@ def aws_retry(error: type[TransientError], attempts: int = 3) -> Callable[[Calla
             retrying = Retrying(
                 retry=retry_if_exception(is_transient),
                 stop=stop_after_attempt(attempts),
-                wait=wait_exponential_jitter(initial=0.2, max=5),
+                wait=wait_exponential_jitter(multiplier=0.2, max=5),
                 reraise=False,
                 before_sleep=lambda state: log.warning(
                     "aws_retry",

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         default=120, ge=10, le=43_200, description="Visibility each heartbeat grants a message in work."
     )
     heartbeat_seconds: float = Field(default=30.0, gt=0, description="How often a worker extends visibility.")
+    retry_backoff_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="First delay before a failed job is retried; doubles each time.",
+    )
     progress_interval_seconds: float = Field(
         default=2.0, ge=0, description="Least time between status saves."
     )

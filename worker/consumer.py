@@ -138,7 +138,7 @@ class Consumer:
             else:
                 if record is not None:
                     self._store.put_record(record.touch(status=JobState.QUEUED, error=job_error_for(exc)))
-                delay = retry_delay_seconds(delivery.receive_count)
+                delay = retry_delay_seconds(delivery.receive_count, self._settings.retry_backoff_seconds)
                 self._queue.set_visibility(delivery, delay)
                 self.counters["retried"] += 1
                 log.warning("job_will_retry", error=str(exc), retry_in_seconds=delay, exc_info=exc)

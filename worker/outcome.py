@@ -38,6 +38,6 @@ def dead_letter_error(exc: BaseException, attempts: int) -> JobError:
     )
 
 
-def retry_delay_seconds(receive_count: int) -> int:
-    """Back off between deliveries: 5 s, 10 s, 20 s … capped at five minutes."""
-    return int(min(300, 5 * 2 ** max(0, receive_count - 1)))
+def retry_delay_seconds(receive_count: int, base_seconds: float) -> int:
+    """Back off between deliveries: base, twice the base, four times … capped at five minutes."""
+    return int(min(300.0, base_seconds * 2 ** max(0, receive_count - 1)))

@@ -1,0 +1,187 @@
+"""The v1 API against a real moto server: what it stores, what it sends, what it refuses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from kontho import keys
+from kontho.aws import sqs_client
+from kontho.jobstore import JobStore
+from kontho.schemas import JobState
+from kontho.settings import Settings
+
+TEXT = "পদ্মার পাড়ে ছোট একটি গ্রাম। সেখানে ২৫০টি পরিবার বাস করে।"
+
+
+def test_submit_stores_text_and_record_then_queues_a_pointer(
+    api: TestClient, store: JobStore, settings: Settings, resources
+) -> None:
+    response = api.post("/v1/jobs", json={"text": TEXT, "format": "flac", "title": "গ্রাম"})
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] == "queued"
+    assert job["format"] == "flac"
+    assert job["voice"] == "bn-espeak"
+    assert response.headers["location"] == f"/v1/jobs/{job['id']}"
+    assert job["progress"] == {"done": 0, "total": 0, "percent": 0.0}
+
+    assert store.get_text(job["id"]) == TEXT
+    record = store.get_record(job["id"])
+    assert record is not None
+    assert record.status is JobState.QUEUED
+    assert record.text_chars == len(TEXT)
+
+    sqs = sqs_client(settings)
+    messages = sqs.receive_message(
+        QueueUrl=resources.queue_url,
+        MaxNumberOfMessages=10,
+        WaitTimeSeconds=1,
+        MessageSystemAttributeNames=["MessageGroupId", "MessageDeduplicationId"],
+    )["Messages"]
+    assert len(messages) == 1
+    assert json.loads(messages[0]["Body"]) == {"v": 1, "job_id": job["id"]}
+    assert messages[0]["Attributes"]["MessageDeduplicationId"] == job["id"]
+    assert messages[0]["Attributes"]["MessageGroupId"] == job["id"]
+
+
+def test_status_reads_back_and_result_waits_for_completion(api: TestClient) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    status = api.get(f"/v1/jobs/{job_id}")
+    assert status.status_code == 200
+    body = status.json()
+    assert body["id"] == job_id
+    assert body["status"] == "queued"
+    assert body["error"] is None
+    assert body["links"] == {"self": f"/v1/jobs/{job_id}", "result": f"/v1/jobs/{job_id}/result"}
+
+    result = api.get(f"/v1/jobs/{job_id}/result")
+    assert result.status_code == 409
+    assert result.json()["error"] == {
+        "code": "not_ready",
+        "status": "queued",
+        "message": "job is queued; the result exists once it is completed",
+    }
+
+
+def test_two_jobs_use_separate_message_groups_so_workers_take_both_at_once(
+    api: TestClient, settings: Settings, resources
+) -> None:
+    ids = {api.post("/v1/jobs", json={"text": TEXT}).json()["id"] for _ in range(2)}
+    sqs = sqs_client(settings)
+    received = []
+    for _ in range(2):  # two workers, each receiving while the other's message is in flight
+        received += sqs.receive_message(QueueUrl=resources.queue_url, WaitTimeSeconds=1).get("Messages", [])
+    assert {json.loads(m["Body"])["job_id"] for m in received} == ids
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/v1/jobs/01m81hg1jqj7nk29mb7ghd018j", "job_not_found"),
+        ("/v1/jobs/..%2F..%2Fetc%2Fpasswd", "not_found"),
+        ("/v1/jobs/..%5C..%5Cboot.ini", "job_not_found"),
+        ("/v1/jobs/" + "a" * 64, "job_not_found"),
+        ("/v1/jobs/01m81hg1jqj7nk29mb7ghd018j/result", "job_not_found"),
+    ],
+)
+def test_unknown_and_malformed_ids_are_404(api: TestClient, path: str, code: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == code
+
+
+def test_overlong_id_is_refused_before_storage(api: TestClient) -> None:
+    response = api.get("/v1/jobs/" + "a" * 500)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "job_id"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "fragment"),
+    [
+        ({"text": ""}, "text", "only whitespace"),
+        ({"text": " \n\t "}, "text", "only whitespace"),
+        ({}, "text", "Field required"),
+        ({"text": TEXT, "voice": "nobody"}, "voice", "unknown voice 'nobody'; known voices: bn-espeak"),
+        ({"text": TEXT, "format": "aiff"}, "format", "'mp3', 'wav', 'flac' or 'ogg'"),
+        ({"text": TEXT, "speed": 2}, "speed", "Extra inputs are not permitted"),
+        ({"text": 12}, "text", "valid string"),
+        ({"text": TEXT, "title": "x" * 301}, "title", "at most 300 characters"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(
+    api: TestClient, store: JobStore, body: dict[str, object], field: str, fragment: str
+) -> None:
+    response = api.post("/v1/jobs", json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert fragment in error["message"]
+    assert not store._s3.list_objects_v2(Bucket=store.bucket).get("Contents")  # nothing stored
+
+
+def test_malformed_json_is_422(api: TestClient) -> None:
+    response = api.post("/v1/jobs", content=b'{"text": ', headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_text_over_the_limit_is_413_naming_the_limit(settings: Settings, resources, store: JobStore) -> None:
+    small = settings.model_copy(update={"max_text_chars": 50})
+    with TestClient(create_app(small)) as client:
+        response = client.post("/v1/jobs", json={"text": "ক" * 51})
+        assert response.status_code == 413
+        assert response.json()["error"] == {
+            "code": "text_too_long",
+            "field": "text",
+            "message": "text has 51 characters; the limit is 50",
+        }
+        huge = client.post("/v1/jobs", content=b"x" * 1_000_000, headers={"content-type": "application/json"})
+        assert huge.status_code == 413
+        assert huge.json()["error"]["code"] == "body_too_large"
+        assert client.post("/v1/jobs", json={"text": "ক" * 50}).status_code == 202
+    assert len(store._s3.list_objects_v2(Bucket=store.bucket)["Contents"]) == 2  # only the accepted job
+
+
+def test_job_record_holds_no_text(api: TestClient, store: JobStore) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    raw = store._s3.get_object(Bucket=store.bucket, Key=keys.job_record(job_id))["Body"].read()
+    assert TEXT.encode() not in raw
+
+
+def test_health_readiness_voices_and_openapi(api: TestClient) -> None:
+    assert api.get("/healthz").json() == {"status": "ok", "checks": {}}
+    assert api.get("/readyz").json() == {"status": "ready", "checks": {"s3": "ok", "sqs": "ok"}}
+    voices = api.get("/v1/voices").json()
+    assert voices == [
+        {
+            "id": "bn-espeak",
+            "engine": "espeak",
+            "language": "bn",
+            "sample_rate": 22050,
+            "default": True,
+            "description": voices[0]["description"],
+        }
+    ]
+    spec = api.get("/openapi.json").json()
+    assert {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/result", "/healthz", "/readyz"} <= set(
+        spec["paths"]
+    )
+
+
+def test_readyz_is_503_when_aws_is_unreachable(settings: Settings) -> None:
+    dead = settings.model_copy(
+        update={"aws_endpoint_url": "http://127.0.0.1:9", "queue_url": "http://127.0.0.1:9/q"}
+    )
+    with TestClient(create_app(dead)) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["status"] == "not_ready"
+        submit = client.post("/v1/jobs", json={"text": TEXT})
+        assert submit.status_code == 503
+        assert submit.headers["retry-after"] == "5"
+        assert submit.json()["error"]["code"] == "storage_unavailable"

@@ -1,0 +1,194 @@
+"""The worker against a real moto server: render, settle, retry, dead-letter, heartbeat."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from pydub import AudioSegment
+
+from devstack.provision import Resources
+from kontho.aws import sqs_client
+from kontho.errors import EngineFailed
+from kontho.ids import new_job_id
+from kontho.jobqueue import JobQueue
+from kontho.jobstore import JobStore
+from kontho.schemas import JobRecord, JobState
+from kontho.settings import Settings
+from kontho.voices import VoiceCatalog
+from worker.__main__ import build_consumer
+from worker.consumer import Consumer
+from worker.engines.base import Audio
+from worker.engines.espeak import EspeakEngine
+from worker.heartbeat import Heartbeat
+from worker.pipeline import EngineCache, Pipeline
+
+TEXT = "পদ্মার পাড়ে ছোট একটি গ্রাম।\nসেখানে ২৫০টি পরিবার বাস করে। সবাই নদীর সঙ্গে বাঁধা।"
+
+
+@pytest.fixture
+def consumer(settings: Settings, resources: Resources) -> Consumer:
+    return build_consumer(settings.model_copy(update={"queue_url": resources.queue_url}))
+
+
+def _messages(settings: Settings, url: str) -> int:
+    attrs = sqs_client(settings).get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_job_renders_to_audio_that_downloads_and_decodes(
+    api: TestClient, consumer: Consumer, settings: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT, "format": "mp3", "title": "গ্রাম"}).json()["id"]
+    counters = consumer.run(burst=True)
+    assert counters["completed"] == 1
+
+    job = api.get(f"/v1/jobs/{job_id}").json()
+    assert job["status"] == "completed"
+    assert job["attempts"] == 1
+    assert job["error"] is None
+    assert job["progress"]["done"] == job["progress"]["total"] == 2
+    assert job["progress"]["percent"] == 100.0
+    assert job["started_at"] <= job["finished_at"]
+
+    audio = api.get(f"/v1/jobs/{job_id}/result").json()["audio"]
+    download = httpx.get(audio["url"])
+    assert download.status_code == 200
+    assert len(download.content) == audio["bytes"]
+    (tmp_path / "a.mp3").write_bytes(download.content)
+    decoded = AudioSegment.from_file(tmp_path / "a.mp3", format="mp3")
+    assert decoded.duration_seconds == pytest.approx(audio["duration_seconds"], abs=0.15)
+    assert 10 <= len(TEXT) / audio["duration_seconds"] <= 20
+    assert _messages(settings, resources.queue_url) == 0  # acknowledged after the result was stored
+
+
+def test_unknown_voice_fails_the_job_for_good_and_deletes_the_message(
+    store: JobStore, queue: JobQueue, consumer: Consumer, settings: Settings, resources: Resources
+) -> None:
+    record = JobRecord(id=new_job_id(), voice="retired-voice", text_chars=len(TEXT))
+    store.put_text(record.id, TEXT)
+    store.put_record(record)
+    queue.send(record.id)
+    assert consumer.run(burst=True)["failed"] == 1
+    failed = store.get_record(record.id)
+    assert failed is not None
+    assert failed.status is JobState.FAILED
+    assert failed.error is not None
+    assert failed.error.code == "unknown_voice"
+    assert not failed.error.retryable
+    assert "retired-voice" in failed.error.message
+    assert _messages(settings, resources.queue_url) == 0
+
+
+def test_text_with_nothing_to_read_fails_with_a_reason(
+    store: JobStore, queue: JobQueue, consumer: Consumer
+) -> None:
+    record = JobRecord(id=new_job_id(), voice="bn-espeak", text_chars=3)
+    store.put_text(record.id, "\n \n")
+    store.put_record(record)
+    queue.send(record.id)
+    consumer.run(burst=True)
+    failed = store.get_record(record.id)
+    assert failed is not None
+    assert failed.error is not None
+    assert (failed.status, failed.error.code) == (JobState.FAILED, "invalid_input")
+
+
+def test_poison_and_orphan_messages_are_dropped(
+    queue: JobQueue, consumer: Consumer, settings: Settings, resources: Resources
+) -> None:
+    sqs = sqs_client(settings)
+    sqs.send_message(
+        QueueUrl=resources.queue_url, MessageBody="garbage", MessageGroupId="g", MessageDeduplicationId="1"
+    )
+    queue.send(new_job_id())  # a pointer to a job that was never stored
+    assert consumer.run(burst=True)["dropped"] == 2
+    assert _messages(settings, resources.queue_url) == 0
+
+
+class FlakyEngine(EspeakEngine):
+    """The real espeak-ng engine, failing its first ``failures`` calls."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__(VoiceCatalog().get("bn-espeak"))
+        self.failures = failures
+
+    def synthesize(self, texts: Sequence[str]) -> Iterator[Audio]:
+        if self.failures > 0:
+            self.failures -= 1
+            raise EngineFailed("espeak-ng crashed")
+        yield from super().synthesize(texts)
+
+
+def _consumer_with(engine: EspeakEngine, settings: Settings, store: JobStore, queue: JobQueue) -> Consumer:
+    engine.load()
+    engines = EngineCache(VoiceCatalog())
+    engines._engines["bn-espeak"] = engine
+    return Consumer(settings, store, queue, Pipeline(settings, store, engines))
+
+
+def test_transient_failure_is_retried_on_redelivery_then_completes(
+    api: TestClient, store: JobStore, queue: JobQueue, settings: Settings
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    consumer = _consumer_with(FlakyEngine(failures=1), settings, store, queue)
+    counters = consumer.run(burst=True)
+    assert (counters["retried"], counters["completed"]) == (1, 1)
+    record = store.get_record(job_id)
+    assert record is not None
+    assert record.status is JobState.COMPLETED
+    assert record.attempts == 2
+
+
+def test_last_delivery_marks_the_job_dead_lettered_and_the_message_reaches_the_dlq(
+    api: TestClient, store: JobStore, queue: JobQueue, settings: Settings, resources: Resources
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    consumer = _consumer_with(FlakyEngine(failures=99), settings, store, queue)
+    counters = consumer.run(burst=True)
+    assert (counters["retried"], counters["dead_lettered"]) == (2, 1)
+    record = store.get_record(job_id)
+    assert record is not None
+    assert record.status is JobState.FAILED
+    assert record.error is not None
+    assert record.error.code == "dead_lettered"
+    assert "espeak-ng crashed" in record.error.message
+    assert _messages(settings, resources.dlq_url) == 1
+    assert _messages(settings, resources.queue_url) == 0
+
+
+def test_a_redelivered_completed_job_is_acknowledged_without_work(
+    api: TestClient, consumer: Consumer, store: JobStore, queue: JobQueue
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    consumer.run(burst=True)
+    first = store.get_record(job_id)
+    queue._sqs.send_message(  # SQS delivering the same job again, as at-least-once allows
+        QueueUrl=queue.url,
+        MessageBody=f'{{"v": 1, "job_id": "{job_id}"}}',
+        MessageGroupId=job_id,
+        MessageDeduplicationId=job_id + "-again",
+    )
+    assert consumer.run(burst=True)["skipped"] == 1
+    assert store.get_record(job_id) == first
+
+
+def test_heartbeat_keeps_the_message_from_a_second_worker_while_the_first_works(
+    api: TestClient, queue: JobQueue
+) -> None:
+    api.post("/v1/jobs", json={"text": TEXT})
+    (delivery,) = queue.receive(wait_seconds=1, visibility_seconds=2)
+    with Heartbeat(queue, delivery, every_seconds=0.5, extend_to=2) as beat:
+        time.sleep(4)  # twice the visibility timeout
+        assert queue.receive(wait_seconds=0, visibility_seconds=2) == []
+    assert beat.beats >= 5
+    time.sleep(2.5)  # the heartbeat stopped, as it does when a worker dies: the job comes back
+    (again,) = queue.receive(wait_seconds=1, visibility_seconds=2)
+    assert again.message_id == delivery.message_id
+    assert again.receive_count == 2

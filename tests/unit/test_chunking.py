@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kontho.text.chunking import Boundary, plan_chunks
+from kontho.text.segment import normalize, split_paragraphs, split_sentences
+from tests.conftest import corpus_chapter
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("আমি যাই। তুমি এসো।", ["আমি যাই।", "তুমি এসো।"]),
+        ("কে? আমি! ঠিক আছে॥ শেষ", ["কে?", "আমি!", "ঠিক আছে॥", "শেষ"]),
+        ("সে বলল, “চলো।” তারপর গেল।", ["সে বলল, “চলো।”", "তারপর গেল।"]),
+        ("কী?! সত্যি?", ["কী?!", "সত্যি?"]),
+        ("তা’তে ছিল বট। আর তাল।", ["তা’তে ছিল বট।", "আর তাল।"]),
+        ("দাম ১২.৫০ টাকা। ভালো।", ["দাম ১২.৫০ টাকা।", "ভালো।"]),
+        ("no end mark", ["no end mark"]),
+    ],
+)
+def test_sentences_end_at_danda_question_and_exclamation(paragraph: str, expected: list[str]) -> None:
+    assert split_sentences(paragraph) == expected
+
+
+def test_every_line_is_a_paragraph_and_blank_lines_add_none() -> None:
+    text = "প্রথম লাইন।\r\n\r\n  দ্বিতীয়   লাইন।\n\n\nতৃতীয়।\n"
+    assert split_paragraphs(text) == ["প্রথম লাইন।", "দ্বিতীয় লাইন।", "তৃতীয়।"]
+
+
+def test_normalize_composes_and_drops_invisible_spaces() -> None:
+    decomposed = "\u0995\u09c7\u09be"  # ক + ে + া, which NFC composes into কো
+    assert normalize(decomposed + "\u200b\ufeff") == "\u0995\u09cb"
+    assert "\u200d" in normalize("ক্\u200dষ")  # ZWJ shapes conjuncts and must survive
+
+
+def test_chunks_pack_whole_sentences_and_mark_boundaries() -> None:
+    text = "এক। দুই। তিন।\nচার।"
+    chunks = plan_chunks(text, max_chars=9)
+    assert [c.text for c in chunks] == ["এক। দুই।", "তিন।", "চার।"]
+    assert [c.boundary for c in chunks] == [Boundary.SENTENCE, Boundary.PARAGRAPH, Boundary.END]
+    assert [c.paragraph for c in chunks] == [0, 0, 1]
+
+
+def test_long_sentence_splits_at_clauses_then_spaces_never_mid_word() -> None:
+    sentence = "এক দুই তিন, চার পাঁচ; ছয় সাত আট নয় দশ এগারো।"
+    chunks = plan_chunks(sentence, max_chars=12)
+    assert all(len(c.text) <= 12 for c in chunks)
+    assert [c.text for c in chunks][:2] == ["এক দুই তিন,", "চার পাঁচ;"]
+    assert " ".join(c.text for c in chunks).split() == sentence.split()
+    assert chunks[-1].boundary is Boundary.END
+
+
+def test_a_word_longer_than_the_limit_is_kept_whole() -> None:
+    chunks = plan_chunks("ক খ অতিদীর্ঘশব্দটি গ।", max_chars=5)
+    assert "অতিদীর্ঘশব্দটি" in [c.text for c in chunks]
+
+
+def test_corpus_chapter_chunks_respect_the_limit_and_keep_every_word() -> None:
+    text = corpus_chapter(1)
+    chunks = plan_chunks(text, max_chars=400)
+    assert all(len(c.text) <= 400 for c in chunks)
+    assert " ".join(c.text for c in chunks).split() == normalize(text).split()
+    assert chunks[0].text == "শকুন্তলা ।"
+    assert sum(c.text.count("।") for c in chunks) == text.count("।")
+
+
+def test_empty_text_has_no_chunks() -> None:
+    assert plan_chunks(" \n\t\n", 100) == []
+
+
+_bangla_words = st.text(alphabet=st.sampled_from("কখগঘচছজটডতদনপবমযরলসহ়ািীুূেৈোৌং্"), min_size=1, max_size=12)
+_punct = st.sampled_from(["", "", ",", ";", "।", "?", "!", "—", "॥"])
+_token = st.tuples(_bangla_words, _punct).map("".join)
+_line = st.lists(_token, min_size=0, max_size=40).map(" ".join)
+_texts = st.lists(_line, min_size=0, max_size=8).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_texts, max_chars=st.integers(min_value=5, max_value=120))
+def test_chunking_loses_and_reorders_nothing(text: str, max_chars: int) -> None:
+    chunks = plan_chunks(text, max_chars)
+    words = [w for w in re.split(r"\s+", normalize(text)) if w]
+    assert " ".join(c.text for c in chunks).split() == words
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    for chunk in chunks:
+        assert chunk.text == chunk.text.strip()
+        assert chunk.text
+        assert len(chunk.text) <= max_chars or " " not in chunk.text
