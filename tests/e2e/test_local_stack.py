@@ -1,0 +1,140 @@
+"""The API and workers as separate processes, as `make run` and `make serve` start them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydub import AudioSegment
+
+from devstack.client import KonthoClient
+from devstack.motoserver import MotoServer, free_port
+from devstack.provision import Resources
+from devstack.stack import LOCAL_API_KEY, LocalStack
+from kontho.settings import Settings
+from tests.conftest import REPO, corpus_chapter
+
+pytestmark = pytest.mark.e2e
+
+
+def _stack_settings(tmp_path: Path, workers: int) -> Settings:
+    return Settings(
+        api_port=free_port(),
+        local_aws_port=free_port(),
+        local_workers=workers,
+        local_state_dir=tmp_path / "state",
+        poll_wait_seconds=2,
+    )
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[LocalStack]:
+    with LocalStack(_stack_settings(tmp_path, workers=1)) as running:
+        yield running
+
+
+def test_a_corpus_chapter_renders_end_to_end_and_downloads_over_http(
+    stack: LocalStack, tmp_path: Path
+) -> None:
+    text = corpus_chapter(1)
+    client = KonthoClient(stack.api_url, api_key=LOCAL_API_KEY)
+    job = client.submit(text, format="mp3", title="শকুন্তলা")
+    seen: list[dict[str, object]] = []
+    done = client.wait(job["id"], timeout=300, poll_seconds=0.2, on_update=seen.append)
+    assert done["status"] == "completed", done["error"]
+    assert done["progress"]["done"] == done["progress"]["total"] > 5
+    assert seen[0]["status"] in {"queued", "running"}
+
+    audio = client.result(job["id"])["audio"]
+    path = client.download(audio["url"], tmp_path / "chapter_1.mp3")
+    assert path.stat().st_size == audio["bytes"]
+    decoded = AudioSegment.from_file(path, format="mp3")
+    assert decoded.duration_seconds == pytest.approx(audio["duration_seconds"], abs=0.2)
+    # Bangla speech runs at roughly 10 to 20 characters a second.
+    assert len(text) / 20 <= decoded.duration_seconds <= len(text) / 10
+    assert decoded.rms > 300
+    worker_log = (stack.state_dir / "logs" / "worker-1.log").read_text()
+    assert f"job_id={job['id']}" in worker_log
+
+
+def test_two_workers_share_the_queue(tmp_path: Path) -> None:
+    with LocalStack(_stack_settings(tmp_path, workers=2)) as stack:
+        client = KonthoClient(stack.api_url)
+        jobs = [client.submit(corpus_chapter(n), format="ogg") for n in (1, 2, 3, 4)]
+        finished = [client.wait(j["id"], timeout=300) for j in jobs]
+        assert [j["status"] for j in finished] == ["completed"] * 4
+        logs = [(stack.state_dir / "logs" / f"worker-{n}.log").read_text() for n in (1, 2)]
+    assert all("job_completed" in log for log in logs), "each worker should have rendered a job"
+    assert sum(log.count("job_completed") for log in logs) == 4
+
+
+def test_make_run_renders_the_sample_and_prints_where_it_went(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "KONTHO_API_PORT": str(free_port()),
+        "KONTHO_LOCAL_AWS_PORT": str(free_port()),
+        "KONTHO_LOCAL_STATE_DIR": str(tmp_path / "state"),
+        "KONTHO_LOCAL_OUT_DIR": str(tmp_path / "out"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "devstack", "run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = tmp_path / "out" / "nodir-gan.mp3"
+    assert f"wrote {out}" in done.stdout
+    assert "audio duration" in done.stdout
+    assert "the job took" in done.stdout
+    assert (
+        (tmp_path / "state" / "local.env").read_text().startswith("KONTHO_AWS_ENDPOINT_URL=http://127.0.0.1:")
+    )
+    duration = AudioSegment.from_file(out, format="mp3").duration_seconds
+    assert 1472 / 20 <= duration <= 1472 / 10
+
+
+def test_burst_worker_exits_once_the_queue_is_empty(
+    moto_server: MotoServer, settings: Settings, resources: Resources
+) -> None:
+    env = {
+        **os.environ,
+        "KONTHO_AWS_ENDPOINT_URL": moto_server.endpoint,
+        "KONTHO_BUCKET": resources.bucket,
+        "KONTHO_QUEUE_URL": resources.queue_url,
+        "KONTHO_POLL_WAIT_SECONDS": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "worker", "--burst"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "worker_stopped" in done.stdout + done.stderr
+
+
+def test_worker_that_cannot_reach_its_queue_exits_with_a_startup_error(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "KONTHO_AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+        "KONTHO_LOG_FORMAT": "json",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "worker", "--burst"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3
+    assert '"event": "worker_startup_failed"' in done.stdout + done.stderr
