@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     # Logging
     log_format: Literal["console", "json"] = Field(default="console", description="json in production.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
+
+    @model_validator(mode="after")
+    def _heartbeat_beats_the_timeout(self) -> Settings:
+        # A heartbeat slower than the visibility timeout would let a second worker take a job in progress.
+        if self.heartbeat_seconds >= self.visibility_timeout_seconds:
+            raise ValueError(
+                f"KONTHO_HEARTBEAT_SECONDS ({self.heartbeat_seconds}) must be less than "
+                f"KONTHO_VISIBILITY_TIMEOUT_SECONDS ({self.visibility_timeout_seconds})"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)
