@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import pytest
 from pydub import AudioSegment
 
 from devstack.client import KonthoClient
-from devstack.motoserver import MotoServer, free_port
+from devstack.motoserver import MotoServer, free_port, wait_for_http
 from devstack.provision import Resources
 from devstack.stack import LOCAL_API_KEY, LocalStack
 from kontho.settings import Settings
@@ -138,3 +139,40 @@ def test_worker_that_cannot_reach_its_queue_exits_with_a_startup_error(tmp_path:
     )
     assert done.returncode == 3
     assert '"event": "worker_startup_failed"' in done.stdout + done.stderr
+
+
+def test_make_serve_runs_until_interrupted_and_a_second_worker_can_join(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    api_port = free_port()
+    env = {
+        **os.environ,
+        "KONTHO_API_PORT": str(api_port),
+        "KONTHO_LOCAL_AWS_PORT": str(free_port()),
+        "KONTHO_LOCAL_STATE_DIR": str(state),
+        "KONTHO_LOCAL_WORKERS": "0",
+    }
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "serve"], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{api_port}/readyz", timeout=60, process=serve)
+        joined = dict(line.split("=", 1) for line in (state / "local.env").read_text().splitlines())
+        client = KonthoClient(f"http://127.0.0.1:{api_port}", api_key=LOCAL_API_KEY)
+        job = client.submit("নদী বয়ে চলে। মাঝি গান গায়।")
+        assert client.job(job["id"])["status"] == "queued"  # no worker yet
+        extra = subprocess.run(
+            [sys.executable, "-m", "worker", "--burst"],
+            cwd=REPO,
+            env={**os.environ, **joined, "KONTHO_POLL_WAIT_SECONDS": "1"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert extra.returncode == 0, extra.stderr
+        assert client.job(job["id"])["status"] == "completed"
+    finally:
+        serve.send_signal(signal.SIGINT)
+        out, _ = serve.communicate(timeout=60)
+    assert serve.returncode == 0
+    assert "set -a && . " in out
+    assert "KONTHO_QUEUE_URL=http://127.0.0.1:" in out
