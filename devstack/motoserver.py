@@ -9,7 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -24,7 +24,7 @@ def free_port() -> int:
         return port
 
 
-def wait_for_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_http(url: str, timeout: float, process: subprocess.Popen[Any] | None = None) -> None:
     """Poll ``url`` until it answers 200, the process dies, or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     last_error = ""

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from devstack.provision import Resources
 from kontho import keys
 from kontho.aws import sqs_client
 from kontho.jobstore import JobStore
@@ -18,7 +19,7 @@ TEXT = "পদ্মার পাড়ে ছোট একটি গ্রা�
 
 
 def test_submit_stores_text_and_record_then_queues_a_pointer(
-    api: TestClient, store: JobStore, settings: Settings, resources
+    api: TestClient, store: JobStore, settings: Settings, resources: Resources
 ) -> None:
     response = api.post("/v1/jobs", json={"text": TEXT, "format": "flac", "title": "গ্রাম"})
     assert response.status_code == 202, response.text
@@ -68,7 +69,7 @@ def test_status_reads_back_and_result_waits_for_completion(api: TestClient) -> N
 
 
 def test_two_jobs_use_separate_message_groups_so_workers_take_both_at_once(
-    api: TestClient, settings: Settings, resources
+    api: TestClient, settings: Settings, resources: Resources
 ) -> None:
     ids = {api.post("/v1/jobs", json={"text": TEXT}).json()["id"] for _ in range(2)}
     sqs = sqs_client(settings)
@@ -130,7 +131,9 @@ def test_malformed_json_is_422(api: TestClient) -> None:
     assert response.json()["error"]["code"] == "invalid_request"
 
 
-def test_text_over_the_limit_is_413_naming_the_limit(settings: Settings, resources, store: JobStore) -> None:
+def test_text_over_the_limit_is_413_naming_the_limit(
+    settings: Settings, resources: Resources, store: JobStore
+) -> None:
     small = settings.model_copy(update={"max_text_chars": 50})
     with TestClient(create_app(small)) as client:
         response = client.post("/v1/jobs", json={"text": "ক" * 51})
