@@ -1,0 +1,1 @@
+"""kontho's benchmarks; each writes its figures under bench/results/."""
