@@ -97,7 +97,7 @@ def main() -> None:
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
-            "espeak_ng": espeak.split(":")[0].strip(),
+            "espeak_ng": espeak.split(":")[1].split()[0] if ":" in espeak else espeak.strip(),
         },
         "workers": args.workers,
         "voice": "bn-espeak",
