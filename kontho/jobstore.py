@@ -36,15 +36,9 @@ class JobStore:
             ContentType="text/plain; charset=utf-8",
         )
 
-    @aws_retry(StorageUnavailable)
     def get_text(self, job_id: str) -> str | None:
-        try:
-            body = self._s3.get_object(Bucket=self.bucket, Key=keys.job_input(job_id))["Body"]
-        except ClientError as exc:
-            if _is_missing(exc):
-                return None
-            raise
-        return body.read().decode("utf-8")
+        body = self._get(keys.job_input(job_id))
+        return None if body is None else body.decode("utf-8")
 
     @aws_retry(StorageUnavailable)
     def put_record(self, record: JobRecord) -> None:
@@ -55,15 +49,19 @@ class JobStore:
             ContentType="application/json",
         )
 
-    @aws_retry(StorageUnavailable)
     def get_record(self, job_id: str) -> JobRecord | None:
+        body = self._get(keys.job_record(job_id))
+        return None if body is None else JobRecord.model_validate_json(body)
+
+    @aws_retry(StorageUnavailable)
+    def _get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such object."""
         try:
-            body = self._s3.get_object(Bucket=self.bucket, Key=keys.job_record(job_id))["Body"]
+            return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
             if _is_missing(exc):
                 return None
             raise
-        return JobRecord.model_validate_json(body.read())
 
     @aws_retry(StorageUnavailable)
     def upload_file(self, key: str, path: Path, content_type: str) -> int:

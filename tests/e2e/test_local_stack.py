@@ -101,41 +101,35 @@ def test_make_run_renders_the_sample_and_prints_where_it_went(tmp_path: Path) ->
     assert 1472 / 20 <= duration <= 1472 / 10
 
 
+def _burst_worker(env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "worker", "--burst"],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_burst_worker_exits_once_the_queue_is_empty(
     moto_server: MotoServer, settings: Settings, resources: Resources
 ) -> None:
-    env = {
-        **os.environ,
-        "KONTHO_AWS_ENDPOINT_URL": moto_server.endpoint,
-        "KONTHO_BUCKET": resources.bucket,
-        "KONTHO_QUEUE_URL": resources.queue_url,
-        "KONTHO_POLL_WAIT_SECONDS": "1",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "worker", "--burst"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = _burst_worker(
+        {
+            "KONTHO_AWS_ENDPOINT_URL": moto_server.endpoint,
+            "KONTHO_BUCKET": resources.bucket,
+            "KONTHO_QUEUE_URL": resources.queue_url,
+            "KONTHO_POLL_WAIT_SECONDS": "1",
+        }
     )
     assert done.returncode == 0, done.stderr
     assert "worker_stopped" in done.stdout + done.stderr
 
 
 def test_worker_that_cannot_reach_its_queue_exits_with_a_startup_error(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "KONTHO_AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
-        "KONTHO_LOG_FORMAT": "json",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "worker", "--burst"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = _burst_worker(
+        {"KONTHO_AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "KONTHO_LOG_FORMAT": "json"}
     )
     assert done.returncode == 3
     assert '"event": "worker_startup_failed"' in done.stdout + done.stderr
@@ -160,14 +154,7 @@ def test_make_serve_runs_until_interrupted_and_a_second_worker_can_join(tmp_path
         client = KonthoClient(f"http://127.0.0.1:{api_port}", api_key=LOCAL_API_KEY)
         job = client.submit("নদী বয়ে চলে। মাঝি গান গায়।")
         assert client.job(job["id"])["status"] == "queued"  # no worker yet
-        extra = subprocess.run(
-            [sys.executable, "-m", "worker", "--burst"],
-            cwd=REPO,
-            env={**os.environ, **joined, "KONTHO_POLL_WAIT_SECONDS": "1"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        extra = _burst_worker({**joined, "KONTHO_POLL_WAIT_SECONDS": "1"})
         assert extra.returncode == 0, extra.stderr
         assert client.job(job["id"])["status"] == "completed"
     finally:
