@@ -11,7 +11,7 @@ import kontho
 from api.deps import Services
 from api.errors import error_response, install_error_handlers
 from api.models import ErrorBody
-from api.routes import health, jobs, voices
+from api.routes import health, jobs, text, voices
 from kontho.settings import Settings, get_settings
 
 # JSON may escape every character as \\uXXXX: six bytes per character, plus room for the other fields.
@@ -51,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(jobs.router)
     app.include_router(voices.router)
+    app.include_router(text.router)
     return app

@@ -11,7 +11,7 @@ from kontho.aws import s3_client, sqs_client
 from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
-from kontho.voices import VoiceCatalog
+from kontho.voices import Voice, VoiceCatalog, catalog_for
 
 
 class Services:
@@ -19,7 +19,7 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.voices = VoiceCatalog()
+        self.voices: VoiceCatalog = catalog_for(settings.voices_file)
 
     @cached_property
     def store(self) -> JobStore:
@@ -31,6 +31,24 @@ class Services:
         if self.settings.queue_url:
             return JobQueue(sqs, self.settings.queue_url)
         return JobQueue.lookup(sqs, self.settings.queue_name)
+
+
+def voice_or_422(services: Services, voice_id: str | None) -> Voice:
+    """The voice a request names (the default when it names none), or a 422 naming the known ones."""
+    from api.errors import ApiError
+    from api.models import ErrorBody
+
+    voice_id = voice_id or services.settings.default_voice
+    if voice_id not in services.voices:
+        raise ApiError(
+            422,
+            ErrorBody(
+                code="unknown_voice",
+                field="voice",
+                message=f"unknown voice {voice_id!r}; known voices: {', '.join(services.voices.ids())}",
+            ),
+        )
+    return services.voices.get(voice_id)
 
 
 def get_services(request: Request) -> Services:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kontho.schemas import AudioFormat, JobError, JobRecord, JobState
+from kontho.schemas import AudioFormat, JobError, JobRecord, JobState, TextWarning
 
 
 class CreateJobRequest(BaseModel):
@@ -54,6 +54,7 @@ class JobOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     error: JobError | None
+    warnings: list[TextWarning] = Field(description="What the voice could not read, once the job is planned.")
     links: JobLinks
 
     @classmethod
@@ -74,6 +75,7 @@ class JobOut(BaseModel):
             started_at=record.started_at,
             finished_at=record.finished_at,
             error=record.error,
+            warnings=record.warnings,
             links=JobLinks(self=f"/v1/jobs/{record.id}", result=f"/v1/jobs/{record.id}/result"),
         )
 

@@ -35,6 +35,18 @@ class JobNotFound(PermanentError):
     code = "job_not_found"
 
 
+class EngineUnavailable(PermanentError):
+    """This worker cannot run the voice's engine (not installed, unknown engine)."""
+
+    code = "engine_unavailable"
+
+
+class ModelLoadFailed(PermanentError):
+    """The voice's model is missing, corrupt or does not match its config."""
+
+    code = "model_load_failed"
+
+
 class PoisonMessage(PermanentError):
     """A queue message nobody can act on: delete it, there is no job to fail."""
 

@@ -57,6 +57,13 @@ class JobError(BaseModel):
     retryable: bool = Field(description="Whether submitting the same job again may succeed.")
 
 
+class TextWarning(BaseModel):
+    kind: str = Field(description="What was wrong, e.g. unsupported_characters.")
+    count: int
+    examples: list[str] = Field(default_factory=list)
+    message: str = ""
+
+
 class AudioResult(BaseModel):
     key: str
     format: AudioFormat
@@ -82,6 +89,7 @@ class JobRecord(BaseModel):
     attempts: int = 0
     progress: Progress = Field(default_factory=Progress)
     error: JobError | None = None
+    warnings: list[TextWarning] = Field(default_factory=list)
     result: AudioResult | None = None
 
     def touch(self, **changes: object) -> JobRecord:

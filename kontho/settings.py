@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=2_000_000, ge=1, description="Longest accepted text, characters.")
     presign_expires_seconds: int = Field(default=3600, ge=60, le=604_800, description="Download URL life.")
     default_voice: str = Field(default="bn-espeak", description="Voice used when a job names none.")
+    voices_file: Path | None = Field(default=None, description="YAML or JSON voice catalog to add.")
 
     # Worker
     poll_wait_seconds: int = Field(default=20, ge=0, le=20, description="SQS long-poll wait.")
@@ -53,6 +54,16 @@ class Settings(BaseSettings):
     sentence_pause_ms: int = Field(default=250, ge=0, le=5000, description="Silence between sentences.")
     paragraph_pause_ms: int = Field(default=700, ge=0, le=10_000, description="Silence between paragraphs.")
     mp3_bitrate: str = Field(default="128k", pattern=r"^\d{2,3}k$", description="MP3 bitrate.")
+    model_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "kontho" / "models",
+        description="Where workers keep downloaded models.",
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="Torch device for neural voices."
+    )
+    vits_batch_tokens: int = Field(
+        default=6000, ge=100, le=1_000_000, description="Padded tokens per VITS batch (batch size × longest)."
+    )
     work_dir: Path | None = Field(default=None, description="Scratch space for audio; system temp if empty.")
 
     # Local stack (make run / make serve)

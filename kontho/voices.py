@@ -1,20 +1,68 @@
-"""The voices a job may name. Built in: espeak-ng's Bengali voice, which needs no model weights."""
+"""The voice catalog: which voices a job may name, what engine speaks each, with which parameters.
+
+Built in: espeak-ng's Bengali voice, which needs no model weights. More voices come from a YAML or JSON
+file named by ``KONTHO_VOICES_FILE``:
+
+```yaml
+voices:
+  - id: bn-vits-female
+    engine: vits
+    model: s3://kontho-models/bn-vits-female/   # or a local folder; holds config.json and a .pth
+    language: bn
+    sample_rate: 22050
+    description: Fine-tuned Bangla VITS, female narrator
+    params: {length_scale: 1.05, noise_scale: 0.667, noise_scale_w: 0.8, max_chunk_chars: 300}
+```
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kontho.errors import UnknownVoice
 
 
-@dataclass(frozen=True)
-class Voice:
-    id: str
-    engine: str
-    language: str
-    sample_rate: int
-    description: str
-    params: dict[str, str | int | float] = field(default_factory=dict)
+class VoiceParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    length_scale: float = Field(default=1.0, gt=0, le=5, description="Above 1 speaks slower.")
+    noise_scale: float = Field(default=0.667, ge=0, le=2)
+    noise_scale_w: float = Field(default=0.8, ge=0, le=2)
+    sentence_pause_ms: int | None = Field(default=None, ge=0, le=5000, description="Overrides the setting.")
+    paragraph_pause_ms: int | None = Field(
+        default=None, ge=0, le=10_000, description="Overrides the setting."
+    )
+    max_chunk_chars: int | None = Field(default=None, ge=20, le=5000, description="Overrides the setting.")
+    chars_per_second: float = Field(default=14.0, gt=0, le=100, description="For audio length estimates.")
+    espeak_voice: str = Field(default="bn", pattern=r"^[A-Za-z0-9_+-]{1,40}$")
+    words_per_minute: int = Field(default=175, ge=80, le=450)
+
+
+class Voice(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    engine: Literal["espeak", "vits", "xtts"]
+    model: str | None = Field(default=None, description="Local folder or s3://bucket/prefix/ of the model.")
+    language: str = "bn"
+    sample_rate: int = Field(default=22_050, ge=8000, le=48_000)
+    description: str = ""
+    characters: str | None = Field(
+        default=None, description="The model's character set, when known; the text preview uses it."
+    )
+    params: VoiceParams = Field(default_factory=VoiceParams)
+
+    @model_validator(mode="after")
+    def _model_where_needed(self) -> Voice:
+        if self.engine != "espeak" and not self.model:
+            raise ValueError(f"voice {self.id!r}: engine {self.engine} needs a model location")
+        return self
 
 
 BUILTIN_VOICES: tuple[Voice, ...] = (
@@ -24,14 +72,37 @@ BUILTIN_VOICES: tuple[Voice, ...] = (
         language="bn",
         sample_rate=22_050,
         description="espeak-ng's Bengali voice: formant synthesis, runs anywhere, no model weights.",
-        params={"espeak_voice": "bn", "words_per_minute": 175},
+        params=VoiceParams(espeak_voice="bn", words_per_minute=175, chars_per_second=12.5),
     ),
 )
 
 
+class VoiceCatalogError(ValueError):
+    """The voices file cannot be used; the process should not start with it."""
+
+
+def load_voices_file(path: Path) -> tuple[Voice, ...]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+        data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
+        entries = data.get("voices", []) if isinstance(data, dict) else data
+        return tuple(Voice.model_validate(entry) for entry in entries)
+    except (OSError, ValueError, yaml.YAMLError, ValidationError, AttributeError, TypeError) as exc:
+        raise VoiceCatalogError(f"voices file {path}: {exc}") from exc
+
+
 class VoiceCatalog:
     def __init__(self, voices: tuple[Voice, ...] = BUILTIN_VOICES) -> None:
-        self._voices = {v.id: v for v in voices}
+        self._voices: dict[str, Voice] = {}
+        for voice in voices:
+            if voice.id in self._voices:
+                raise VoiceCatalogError(f"voice {voice.id!r} is defined twice")
+            self._voices[voice.id] = voice
+
+    @classmethod
+    def from_file(cls, path: Path | None) -> VoiceCatalog:
+        """The built-in voices plus those in ``path``."""
+        return cls(BUILTIN_VOICES + (load_voices_file(path) if path else ()))
 
     def get(self, voice_id: str) -> Voice:
         try:
@@ -48,3 +119,8 @@ class VoiceCatalog:
 
     def all(self) -> list[Voice]:
         return [self._voices[i] for i in self.ids()]
+
+
+@lru_cache(maxsize=4)
+def catalog_for(path: Path | None) -> VoiceCatalog:
+    return VoiceCatalog.from_file(path)

@@ -74,3 +74,11 @@ def store(settings: Settings, resources: Resources) -> JobStore:
 @pytest.fixture
 def queue(settings: Settings, resources: Resources) -> JobQueue:
     return JobQueue(sqs_client(settings), resources.queue_url)
+
+
+@pytest.fixture(scope="session")
+def tiny_vits_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small random-weight Bangla VITS in Coqui's format, built once per session."""
+    from tests.tiny_vits import build_tiny_vits
+
+    return build_tiny_vits(tmp_path_factory.mktemp("models") / "bn-tiny")

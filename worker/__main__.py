@@ -31,7 +31,7 @@ def build_consumer(settings: Settings) -> Consumer:
     queue = (
         JobQueue(sqs, settings.queue_url) if settings.queue_url else JobQueue.lookup(sqs, settings.queue_name)
     )
-    engines = EngineCache(VoiceCatalog())
+    engines = EngineCache(VoiceCatalog.from_file(settings.voices_file), settings)
     # Warm the default voice before the first receive, so the first job does not pay for loading.
     engines.get(settings.default_voice)
     return Consumer(settings, store, queue, Pipeline(settings, store, engines))

@@ -13,7 +13,7 @@ from kontho.errors import InvalidJob
 from kontho.jobstore import JobStore
 from kontho.schemas import AudioResult, JobRecord
 from kontho.settings import Settings
-from kontho.text.chunking import Boundary, plan_chunks
+from kontho.text.frontend import pause_after, pauses_for, prepare
 from kontho.voices import VoiceCatalog
 from worker.audio.assemble import WavAssembler, trim_silence
 from worker.audio.encode import encode
@@ -26,15 +26,16 @@ log = structlog.get_logger(__name__)
 class EngineCache:
     """Engines loaded once per process and kept for every later job of the same voice."""
 
-    def __init__(self, catalog: VoiceCatalog) -> None:
-        self._catalog = catalog
+    def __init__(self, catalog: VoiceCatalog, settings: Settings) -> None:
+        self.catalog = catalog
+        self._settings = settings
         self._engines: dict[str, Engine] = {}
 
     def get(self, voice_id: str) -> Engine:
         engine = self._engines.get(voice_id)
         if engine is None:
             started = time.monotonic()
-            engine = engine_for(self._catalog.get(voice_id))
+            engine = engine_for(self.catalog.get(voice_id), self._settings)
             engine.load()
             self._engines[voice_id] = engine
             log.info(
@@ -52,33 +53,28 @@ class Pipeline:
         self._store = store
         self._engines = engines
 
-    def _pause_ms(self, boundary: Boundary) -> int:
-        s = self._settings
-        return {
-            Boundary.WORD: 0,
-            Boundary.CLAUSE: s.sentence_pause_ms // 2,
-            Boundary.SENTENCE: s.sentence_pause_ms,
-            Boundary.PARAGRAPH: s.paragraph_pause_ms,
-            Boundary.END: 0,
-        }[boundary]
-
     def run(self, record: JobRecord, progress: ProgressReporter) -> AudioResult:
         text = self._store.get_text(record.id)
         if text is None:
             raise InvalidJob("the job's input text is missing from storage")
-        chunks = plan_chunks(text, self._settings.chunk_max_chars)
-        if not chunks:
-            raise InvalidJob("the text has nothing to read aloud")
+        voice = self._engines.catalog.get(record.voice)
         engine = self._engines.get(record.voice)
+        params, s = voice.params, self._settings
+        prepared = prepare(text, params.max_chunk_chars or s.chunk_max_chars, engine.vocabulary)
+        chunks = prepared.chunks
+        if not chunks:
+            raise InvalidJob("the text has nothing the voice can read aloud")
+        sentence_ms, paragraph_ms = pauses_for(params, s)
+        progress.record = progress.record.touch(warnings=prepared.warnings)
         progress.update(0, len(chunks))
-        log.info("job_planned", chunks=len(chunks), characters=len(text))
+        log.info("job_planned", chunks=len(chunks), characters=len(text), warnings=len(prepared.warnings))
 
         with tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp:
             wav_path = Path(tmp) / "programme.wav"
             with WavAssembler(wav_path, engine.sample_rate) as out:
                 for chunk, audio in zip(chunks, engine.synthesize([c.text for c in chunks]), strict=True):
                     out.write(trim_silence(audio))
-                    out.pause(self._pause_ms(chunk.boundary))
+                    out.pause(pause_after(chunk.boundary, sentence_ms, paragraph_ms))
                     progress.update(chunk.index + 1, len(chunks))
                 duration = out.seconds
             encoded = encode(

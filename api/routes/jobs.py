@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Path, Response, status
 
-from api.deps import ServicesDep
+from api.deps import ServicesDep, voice_or_422
 from api.errors import ApiError
 from api.models import AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
 from kontho.errors import TransientError
@@ -49,16 +49,7 @@ def create_job(body: CreateJobRequest, services: ServicesDep, response: Response
                 message=f"text has {len(body.text):,} characters; the limit is {settings.max_text_chars:,}",
             ),
         )
-    voice = body.voice or settings.default_voice
-    if voice not in services.voices:
-        raise ApiError(
-            422,
-            ErrorBody(
-                code="unknown_voice",
-                field="voice",
-                message=f"unknown voice {voice!r}; known voices: {', '.join(services.voices.ids())}",
-            ),
-        )
+    voice = voice_or_422(services, body.voice).id
     record = JobRecord(
         id=new_job_id(), voice=voice, format=body.format, title=body.title, text_chars=len(body.text)
     )

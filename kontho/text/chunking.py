@@ -8,6 +8,7 @@ than the limit becomes a chunk of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -74,14 +75,25 @@ def _split_long(sentence: str, max_chars: int) -> list[tuple[str, Boundary]]:
     return pieces
 
 
-def plan_chunks(text: str, max_chars: int) -> list[Chunk]:
-    """Split ``text`` into chunks of at most ``max_chars`` characters (a lone longer word excepted)."""
+def _same(sentence: str) -> str:
+    return sentence
+
+
+def plan_chunks(text: str, max_chars: int, speak: Callable[[str], str] = _same) -> list[Chunk]:
+    """Split ``text`` into chunks of at most ``max_chars`` characters (a lone longer word excepted).
+
+    ``speak`` turns each sentence into what is read aloud before packing (the front-end's verbalizer);
+    a sentence it leaves empty is skipped.
+    """
     if max_chars < 1:
         raise ValueError("max_chars must be positive")
     raw: list[tuple[str, int, Boundary]] = []
     for p_index, paragraph in enumerate(split_paragraphs(text)):
         current = ""
-        for sentence in split_sentences(paragraph):
+        for written in split_sentences(paragraph):
+            sentence = speak(written)
+            if not sentence:
+                continue
             if len(sentence) > max_chars:
                 if current:
                     raw.append((current, p_index, Boundary.SENTENCE))

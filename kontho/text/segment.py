@@ -9,22 +9,15 @@ brackets that follow them.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from kontho.text.unicode import normalize_unicode
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _SENTENCE = re.compile(r".*?(?:[।॥?!]+[\"'”’»)\]]*(?=\s|$)|$)", re.DOTALL)
-# Zero-width joiners shape Bangla conjuncts and stay; zero-width spaces and BOMs carry nothing aloud.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None)
-
-
-def normalize(text: str) -> str:
-    """NFC, Unix line ends, no invisible spaces."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def split_paragraphs(text: str) -> list[str]:
-    text = normalize(text)
+    text = normalize_unicode(text)
     paragraphs = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return [p for p in paragraphs if p]
 

@@ -14,6 +14,7 @@ from kontho.aws import sqs_client
 from kontho.jobstore import JobStore
 from kontho.schemas import JobState
 from kontho.settings import Settings
+from kontho.text.unicode import normalize_unicode
 
 TEXT = "পদ্মার পাড়ে ছোট একটি গ্রাম। সেখানে ২৫০টি পরিবার বাস করে।"
 
@@ -188,3 +189,42 @@ def test_readyz_is_503_when_aws_is_unreachable(settings: Settings) -> None:
         assert submit.status_code == 503
         assert submit.headers["retry-after"] == "5"
         assert submit.json()["error"]["code"] == "storage_unavailable"
+
+
+def test_preview_shows_the_text_as_the_voice_will_read_it(api: TestClient) -> None:
+    response = api.post(
+        "/v1/text/preview", json={"text": "ডা. রহিম ১৯৭১ সালে ৳৫০০ পেলেন।\nতারপর ১০:৩০টায় বাড়ি ফিরলেন 🙂।"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["voice"] == "bn-espeak"
+    assert [c["text"] for c in body["chunks"]] == [
+        normalize_unicode("ডাক্তার রহিম উনিশশো একাত্তর সালে পাঁচশত টাকা পেলেন।"),
+        normalize_unicode("তারপর দশটা ত্রিশ মিনিটে বাড়ি ফিরলেন ।"),
+    ]
+    assert [c["boundary"] for c in body["chunks"]] == ["paragraph", "end"]
+    assert body["warnings"] == [
+        {
+            "kind": "unsupported_characters",
+            "count": 1,
+            "examples": ["🙂"],
+            "message": "1 characters the voice cannot read were left out: '🙂' (U+1F642) ×1",
+        }
+    ]
+    assert body["spoken_characters"] == sum(len(c["text"]) for c in body["chunks"])
+    assert 3 < body["estimated_seconds"] < 15
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"text": "নদী।", "voice": "nobody"}, 422, "voice"),
+        ({"text": ""}, 422, "text"),
+        ({"text": "ক" * 100_001}, 422, "text"),
+        ({"text": "নদী।", "extra": 1}, 422, "extra"),
+    ],
+)
+def test_preview_refuses_bad_input(api: TestClient, body: dict[str, object], status: int, field: str) -> None:
+    response = api.post("/v1/text/preview", json=body)
+    assert response.status_code == status
+    assert response.json()["error"]["field"] == field

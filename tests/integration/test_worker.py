@@ -128,7 +128,7 @@ class FlakyEngine(EspeakEngine):
 
 def _consumer_with(engine: EspeakEngine, settings: Settings, store: JobStore, queue: JobQueue) -> Consumer:
     engine.load()
-    engines = EngineCache(VoiceCatalog())
+    engines = EngineCache(VoiceCatalog(), settings)
     engines._engines["bn-espeak"] = engine
     return Consumer(settings, store, queue, Pipeline(settings, store, engines))
 

@@ -10,6 +10,7 @@ import pytest
 from pydub import AudioSegment
 
 from kontho.schemas import AudioFormat
+from kontho.settings import Settings
 from kontho.voices import VoiceCatalog
 from worker.audio.assemble import WavAssembler, trim_silence
 from worker.audio.encode import encode, probe_duration
@@ -19,7 +20,7 @@ from worker.engines.espeak import EspeakEngine
 
 @pytest.fixture(scope="module")
 def espeak() -> EspeakEngine:
-    engine = engine_for(VoiceCatalog().get("bn-espeak"))
+    engine = engine_for(VoiceCatalog().get("bn-espeak"), Settings())
     assert isinstance(engine, EspeakEngine)
     engine.load()
     return engine

@@ -15,6 +15,8 @@ Audio = npt.NDArray[np.int16]
 class Engine(Protocol):
     name: str
     sample_rate: int
+    vocabulary: frozenset[str] | None
+    """The characters the voice can read; None for an engine with its own text rules."""
 
     def load(self) -> None:
         """Load weights or check the binary; called once per process, before the first job."""

@@ -10,15 +10,11 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from kontho.errors import EngineFailed, PermanentError
+from kontho.errors import EngineFailed, EngineUnavailable
 from kontho.voices import Voice
 from worker.engines.base import Audio
 
 _TIMEOUT_SECONDS = 120
-
-
-class EspeakMissing(PermanentError):
-    code = "engine_unavailable"
 
 
 class EspeakEngine:
@@ -27,14 +23,15 @@ class EspeakEngine:
     def __init__(self, voice: Voice) -> None:
         self.voice = voice
         self.sample_rate = voice.sample_rate
-        self._espeak_voice = str(voice.params.get("espeak_voice", voice.language))
-        self._wpm = int(voice.params.get("words_per_minute", 175))
+        self.vocabulary: frozenset[str] | None = None  # espeak-ng reads any script it has rules for
+        self._espeak_voice = voice.params.espeak_voice
+        self._wpm = voice.params.words_per_minute
         self._binary: str | None = None
 
     def load(self) -> None:
         self._binary = shutil.which("espeak-ng")
         if self._binary is None:
-            raise EspeakMissing("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+            raise EngineUnavailable("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
         # One tiny render proves the voice exists and tells us its real sample rate.
         self.sample_rate = self._render("ক")[1]
 

@@ -1,0 +1,94 @@
+"""The Bangla text front-end: submitted text in, the chunks a voice will read out, and what it could not.
+
+normalize Unicode → paragraphs → sentences → verbalize (numbers, dates … become words) → repair
+broken Bangla → drop and count what the voice cannot say → pack chunks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kontho.schemas import TextWarning
+from kontho.settings import Settings
+from kontho.text.chunking import Boundary, Chunk, plan_chunks
+from kontho.text.unicode import normalize_unicode, repair_bangla
+from kontho.text.verbalize import verbalize
+from kontho.voices import VoiceParams
+
+# What any voice may see besides its letters: spaces and the punctuation that shapes prosody.
+PROSODY_PUNCTUATION = frozenset(" ,;:!?।॥-—–.'\"“”‘’()")
+_BANGLA = frozenset(chr(c) for c in range(0x0980, 0x0A00)) | frozenset("\u200c\u200d")
+_LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+DEFAULT_VOCABULARY = _BANGLA | _LATIN | PROSODY_PUNCTUATION
+"""What a voice without a declared character set (espeak-ng) can read."""
+
+_SPACES = re.compile(r"\s{2,}")
+_MAX_EXAMPLES = 10
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    chunks: list[Chunk]
+    warnings: list[TextWarning]
+
+    @property
+    def characters(self) -> int:
+        return sum(len(c.text) for c in self.chunks)
+
+
+def _drop_unsupported(text: str, vocabulary: frozenset[str], dropped: Counter[str]) -> str:
+    kept = []
+    for ch in text:
+        if ch in vocabulary or ch.isspace():
+            kept.append(ch)
+        else:
+            dropped[ch] += 1
+    return _SPACES.sub(" ", "".join(kept)).strip()
+
+
+def speakable(sentence: str, vocabulary: frozenset[str], dropped: Counter[str]) -> str:
+    """One sentence as the voice will read it; empty when nothing in it can be said aloud."""
+    spoken = _drop_unsupported(repair_bangla(verbalize(sentence)), vocabulary, dropped)
+    return spoken if any(ch.isalpha() for ch in spoken) else ""
+
+
+def prepare(text: str, max_chars: int, vocabulary: Iterable[str] | None = None) -> PreparedText:
+    allowed = frozenset(vocabulary) | PROSODY_PUNCTUATION if vocabulary is not None else DEFAULT_VOCABULARY
+    dropped: Counter[str] = Counter()
+    chunks = plan_chunks(normalize_unicode(text), max_chars, speak=lambda s: speakable(s, allowed, dropped))
+    warnings = []
+    if dropped:
+        examples = [ch for ch, _ in dropped.most_common(_MAX_EXAMPLES)]
+        warnings.append(
+            TextWarning(
+                kind="unsupported_characters",
+                count=sum(dropped.values()),
+                examples=examples,
+                message=f"{sum(dropped.values())} characters the voice cannot read were left out: "
+                + " ".join(f"{ch!r} (U+{ord(ch):04X}) ×{n}" for ch, n in dropped.most_common(_MAX_EXAMPLES)),
+            )
+        )
+    return PreparedText(chunks=chunks, warnings=warnings)
+
+
+def pause_after(boundary: Boundary, sentence_ms: int, paragraph_ms: int) -> int:
+    """Silence after a chunk, by what ends it."""
+    return {
+        Boundary.WORD: 0,
+        Boundary.CLAUSE: sentence_ms // 2,
+        Boundary.SENTENCE: sentence_ms,
+        Boundary.PARAGRAPH: paragraph_ms,
+        Boundary.END: 0,
+    }[boundary]
+
+
+def pauses_for(params: VoiceParams, settings: Settings) -> tuple[int, int]:
+    """Sentence and paragraph pauses in milliseconds: the voice's own, else the settings'."""
+    sentence = settings.sentence_pause_ms if params.sentence_pause_ms is None else params.sentence_pause_ms
+    paragraph = (
+        settings.paragraph_pause_ms if params.paragraph_pause_ms is None else params.paragraph_pause_ms
+    )
+    return sentence, paragraph

@@ -1,0 +1,198 @@
+"""Coqui VITS voices: load once, then synthesize chunks in length-sorted batches on the GPU.
+
+Batched inference follows Coqui's ``Vits.inference`` step by step, with one change: every random draw
+(the stochastic duration predictor's noise and the prior's noise) comes from a generator seeded by the
+chunk's own text and voice. A chunk therefore sounds the same whichever batch it lands in, and a chunk
+rendered again after a crash is the same audio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import structlog
+import torch
+
+from kontho.aws import s3_client
+from kontho.errors import EngineFailed, ModelLoadFailed
+from kontho.settings import Settings
+from kontho.voices import Voice
+from worker.engines.base import Audio
+from worker.models.cache import ModelCache
+
+log = structlog.get_logger(__name__)
+
+_WINDOW = 64  # chunks sorted and batched together; bounds what is held before it is yielded in order
+
+
+def chunk_seed(voice_id: str, text: str) -> int:
+    digest = hashlib.sha256(f"{voice_id}\x00{text}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def pick_device(setting: str) -> torch.device:
+    if setting == "cpu" or (setting == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise ModelLoadFailed("KONTHO_DEVICE=cuda but this worker sees no CUDA device")
+    return torch.device("cuda")
+
+
+def find_model_files(folder: Path) -> tuple[Path, Path]:
+    config = folder / "config.json"
+    if not config.is_file():
+        raise ModelLoadFailed(f"model folder {folder} has no config.json")
+    weights = sorted(
+        folder.glob("*.pth"), key=lambda p: (p.name != "model.pth", p.name != "best_model.pth", p.name)
+    )
+    if not weights:
+        raise ModelLoadFailed(f"model folder {folder} has no .pth checkpoint")
+    return config, weights[0]
+
+
+def load_vits(folder: Path, device: torch.device) -> Any:
+    """Coqui's own loading path: ``load_config`` → ``Vits(config)`` → ``load_checkpoint``."""
+    from TTS.config import load_config
+    from TTS.tts.models.vits import Vits
+
+    config_path, weights = find_model_files(folder)
+    try:
+        config = load_config(str(config_path))
+        model = Vits(config)
+        model.load_checkpoint(config, str(weights), eval=True)
+    except Exception as exc:  # Coqui raises anything from KeyError to RuntimeError on a bad model
+        raise ModelLoadFailed(f"cannot load {weights.name} with {config_path.name}: {exc}") from exc
+    return model.to(device)
+
+
+class VitsEngine:
+    name = "vits"
+
+    def __init__(self, voice: Voice, settings: Settings) -> None:
+        self.voice = voice
+        self.sample_rate = voice.sample_rate
+        self.vocabulary: frozenset[str] | None = None
+        self._settings = settings
+        self._model: Any = None
+        self.device = torch.device("cpu")
+
+    def load(self) -> None:
+        if self.voice.model is None:
+            raise ModelLoadFailed(f"voice {self.voice.id!r} names no model")
+        started = time.monotonic()
+        s3 = s3_client(self._settings) if self.voice.model.startswith("s3://") else None
+        folder = ModelCache(self._settings.model_cache_dir, s3).resolve(self.voice.model)
+        self.device = pick_device(self._settings.device)
+        self._model = load_vits(folder, self.device)
+        self.sample_rate = int(self._model.config.audio.sample_rate)
+        if self.sample_rate != self.voice.sample_rate:
+            log.warning("voice_sample_rate_differs", catalog=self.voice.sample_rate, model=self.sample_rate)
+        vocab = self._model.tokenizer.characters.vocab
+        self.vocabulary = frozenset(ch for ch in vocab if len(ch) == 1)
+        list(self.synthesize(["ক"]))  # warm-up: first-call allocations happen before the first job
+        log.info(
+            "vits_loaded",
+            voice=self.voice.id,
+            device=str(self.device),
+            seconds=round(time.monotonic() - started, 2),
+            vocabulary=len(self.vocabulary),
+        )
+
+    def tokens(self, text: str) -> list[int]:
+        ids: list[int] = self._model.tokenizer.text_to_ids(text, language=self.voice.language)
+        return ids
+
+    def synthesize(self, texts: Sequence[str]) -> Iterator[Audio]:
+        if self._model is None:
+            raise RuntimeError("VitsEngine.load() must run before synthesize()")
+        for start in range(0, len(texts), _WINDOW):
+            window = list(texts[start : start + _WINDOW])
+            yield from self._render_window(window)
+
+    def _render_window(self, texts: list[str]) -> Iterator[Audio]:
+        tokens = [self.tokens(t) for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
+        budget = self._settings.vits_batch_tokens
+        done: dict[int, Audio] = {}
+        batch: list[int] = []
+        for i in order:
+            # Sorted ascending, so the newest item is the longest: padded cost is its length × batch size.
+            if batch and len(tokens[i]) * (len(batch) + 1) > budget:
+                done.update(self._render_batch(batch, texts, tokens))
+                batch = []
+            batch.append(i)
+        if batch:
+            done.update(self._render_batch(batch, texts, tokens))
+        for i in range(len(texts)):
+            yield done.pop(i)
+
+    def _render_batch(self, batch: list[int], texts: list[str], tokens: list[list[int]]) -> dict[int, Audio]:
+        seeds = [chunk_seed(self.voice.id, texts[i]) for i in batch]
+        try:
+            waves = batched_inference(self._model, [tokens[i] for i in batch], seeds, self.voice, self.device)
+        except torch.cuda.OutOfMemoryError as exc:
+            raise EngineFailed(f"GPU out of memory on a batch of {len(batch)} chunks") from exc
+        return {i: to_pcm16(w) for i, w in zip(batch, waves, strict=True)}
+
+
+def to_pcm16(wave: np.ndarray[Any, Any]) -> Audio:
+    pcm: Audio = (np.clip(wave, -1.0, 1.0) * 32767).astype(np.int16)
+    return pcm
+
+
+def _noise(
+    shapes: list[tuple[int, int]], seeds: list[int], device: torch.device, pad_to: int
+) -> torch.Tensor:
+    """Per-item standard normal noise of shape [C, T_i], each from its own seed, zero-padded to ``pad_to``."""
+    out = torch.zeros(len(shapes), shapes[0][0], pad_to, device=device)
+    for row, ((channels, length), seed) in enumerate(zip(shapes, seeds, strict=True)):
+        gen = torch.Generator(device=device).manual_seed(seed)
+        out[row, :, :length] = torch.randn(channels, length, generator=gen, device=device)
+    return out
+
+
+@torch.inference_mode()
+def batched_inference(
+    model: Any, token_batch: list[list[int]], seeds: list[int], voice: Voice, device: torch.device
+) -> list[np.ndarray[Any, Any]]:
+    from TTS.tts.utils.helpers import generate_path, sequence_mask
+
+    params = voice.params
+    lengths = torch.tensor([len(t) for t in token_batch], device=device)
+    x = torch.zeros(len(token_batch), int(lengths.max()), dtype=torch.long, device=device)
+    for row, ids in enumerate(token_batch):
+        x[row, : len(ids)] = torch.tensor(ids, device=device)
+
+    x_enc, m_p, logs_p, x_mask = model.text_encoder(x, lengths)
+    t_enc = x_enc.shape[2]
+    if model.args.use_sdp:
+        sdp = model.duration_predictor
+        h = sdp.proj(sdp.convs(sdp.pre(x_enc), x_mask)) * x_mask
+        z = _noise([(2, int(n)) for n in lengths], seeds, device, t_enc) * params.noise_scale_w
+        flows = list(reversed(sdp.flows))
+        for flow in [*flows[:-2], flows[-1]]:  # Coqui drops the same unused flow
+            z = flow(torch.flip(z, [1]), x_mask, g=h, reverse=True)
+        logw = z[:, :1, :]
+    else:
+        logw = model.duration_predictor(x_enc, x_mask, g=None, lang_emb=None)
+    w_ceil = torch.ceil(torch.exp(logw) * x_mask * params.length_scale)
+    y_lengths = torch.clamp_min(torch.sum(w_ceil, [1, 2]), 1).long()
+    y_mask = sequence_mask(y_lengths, None).to(x_mask.dtype).unsqueeze(1)
+    attn = generate_path(w_ceil.squeeze(1), (x_mask * y_mask.transpose(1, 2)).squeeze(1).transpose(1, 2))
+    m_p = torch.matmul(attn.transpose(1, 2), m_p.transpose(1, 2)).transpose(1, 2)
+    logs_p = torch.matmul(attn.transpose(1, 2), logs_p.transpose(1, 2)).transpose(1, 2)
+    channels, t_dec = m_p.shape[1], m_p.shape[2]
+    eps = _noise([(channels, int(n)) for n in y_lengths], [s ^ 1 for s in seeds], device, t_dec)
+    z_p = m_p + eps * torch.exp(logs_p) * params.noise_scale
+    z = model.flow(z_p, y_mask, g=None, reverse=True)
+    z, _, _, y_mask = model.upsampling_z(z, y_lengths=y_lengths, y_mask=y_mask)
+    wave = model.waveform_decoder(z * y_mask, g=None)  # [B, 1, T_wav]
+    samples_per_frame = wave.shape[-1] // y_mask.shape[-1]
+    # One copy to the host for the whole batch, then trim each item to its own length.
+    host = wave[:, 0, :].float().cpu().numpy()
+    return [host[row, : int(n) * samples_per_frame] for row, n in enumerate(y_lengths.tolist())]

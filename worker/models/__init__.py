@@ -1,0 +1,1 @@
+"""Model files: where a voice's weights come from and where a worker keeps them."""
