@@ -117,7 +117,8 @@ class VitsEngine:
     def _render_window(self, texts: list[str]) -> Iterator[Audio]:
         tokens = [self.tokens(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
-        budget = self._settings.vits_batch_tokens
+        # On a CPU a batch costs what its items cost one by one, plus padding: batch only on a GPU.
+        budget = self._settings.vits_batch_tokens if self.device.type == "cuda" else 0
         done: dict[int, Audio] = {}
         batch: list[int] = []
         for i in order:

@@ -1,0 +1,93 @@
+"""Random-weight Bangla VITS models, built with Coqui's own classes and saved in Coqui's format.
+
+They exercise the real loading and synthesis path without downloading anything: the tests use a tiny
+one, the benchmark a full-size one (same compute as a trained model of that size).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+
+BANGLA_GRAPHEMES = (
+    "".join(chr(c) for c in range(0x0981, 0x09FB) if chr(c).isprintable() and not 0x09E6 <= c <= 0x09EF)
+    + "\u09dc\u09dd\u09df"
+)
+PUNCTUATION = "!'(),-.:;? ।—"
+
+TINY_ARGS: dict[str, Any] = {
+    "hidden_channels": 16,
+    "hidden_channels_ffn_text_encoder": 32,
+    "num_heads_text_encoder": 2,
+    "num_layers_text_encoder": 1,
+    "kernel_size_text_encoder": 3,
+    "num_layers_posterior_encoder": 2,
+    "num_layers_flow": 1,
+    "resblock_type_decoder": "2",
+    "resblock_kernel_sizes_decoder": [3],
+    "resblock_dilation_sizes_decoder": [[1, 3]],
+    "upsample_rates_decoder": [8, 8, 4],
+    "upsample_initial_channel_decoder": 16,
+    "upsample_kernel_sizes_decoder": [16, 16, 8],
+}
+
+
+def build_vits(folder: Path, *, tiny: bool = True, use_sdp: bool = True, seed: int = 0) -> Path:
+    """Write ``config.json`` and ``model.pth`` for a Bangla grapheme VITS at 22,050 Hz into ``folder``.
+
+    ``tiny=False`` keeps Coqui's default (full-size) architecture.
+    """
+    from TTS.config.shared_configs import BaseAudioConfig
+    from TTS.tts.configs.shared_configs import CharactersConfig
+    from TTS.tts.configs.vits_config import VitsConfig
+    from TTS.tts.models.vits import Vits, VitsArgs
+
+    torch.manual_seed(seed)
+    config = VitsConfig(
+        model_args=VitsArgs(**(TINY_ARGS if tiny else {}), use_sdp=use_sdp, init_discriminator=False),
+        audio=BaseAudioConfig(sample_rate=22_050, hop_length=256, win_length=1024, fft_size=1024),
+        characters=CharactersConfig(
+            characters_class="TTS.tts.models.vits.VitsCharacters",
+            pad="<PAD>",
+            eos="<EOS>",
+            bos="<BOS>",
+            blank="<BLNK>",
+            characters=BANGLA_GRAPHEMES,
+            punctuations=PUNCTUATION,
+            is_unique=True,
+            is_sorted=True,
+        ),
+        use_phonemes=False,
+        text_cleaner="multilingual_cleaners",
+        add_blank=True,
+        phoneme_language="bn",
+    )
+    model = Vits(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    config.save_json(str(folder / "config.json"))
+    torch.save({"model": model.state_dict(), "config": config.to_dict()}, folder / "model.pth")
+    return folder
+
+
+class FixedDurations(torch.nn.Module):
+    """Stands in for a duration predictor: every token lasts ``frames`` frames.
+
+    Random weights predict meaningless durations; a benchmark fixes them so that both contenders speak
+    at the same, realistic rate.
+    """
+
+    def __init__(self, frames: int) -> None:
+        super().__init__()
+        # Just under the integer, so Coqui's ceil() lands on it.
+        self.logw = math.log(frames - 0.01)
+
+    def forward(self, x: torch.Tensor, x_mask: torch.Tensor, **_: Any) -> torch.Tensor:
+        return torch.full_like(x_mask, self.logw) * x_mask
+
+
+def fix_speaking_rate(model: Any, frames_per_token: int) -> None:
+    model.args.use_sdp = False
+    model.duration_predictor = FixedDurations(frames_per_token)
