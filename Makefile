@@ -37,6 +37,8 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.precision
 
 clean:
 	rm -rf $(VENV) .kontho out .pytest_cache .mypy_cache .ruff_cache

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     vits_batch_tokens: int = Field(
         default=6000, ge=100, le=1_000_000, description="Padded tokens per VITS batch (batch size × longest)."
     )
+    vits_precision: Literal["fp32", "fp16", "bf16"] = Field(
+        default="fp32", description="VITS arithmetic; fp16/bf16 run under autocast (bf16 only on CPU)."
+    )
     work_dir: Path | None = Field(default=None, description="Scratch space for audio; system temp if empty.")
 
     # Local stack (make run / make serve)

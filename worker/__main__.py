@@ -10,6 +10,7 @@ from types import FrameType
 import structlog
 
 from kontho.aws import s3_client, sqs_client
+from kontho.errors import PermanentError
 from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.logging import configure_logging
@@ -32,8 +33,12 @@ def build_consumer(settings: Settings) -> Consumer:
         JobQueue(sqs, settings.queue_url) if settings.queue_url else JobQueue.lookup(sqs, settings.queue_name)
     )
     engines = EngineCache(VoiceCatalog.from_file(settings.voices_file), settings)
-    # Warm the default voice before the first receive, so the first job does not pay for loading.
-    engines.get(settings.default_voice)
+    # Warm the default voice before the first receive, so the first job does not pay for loading. A voice
+    # that cannot load fails its own jobs with the reason; it must not stop the worker serving the others.
+    try:
+        engines.get(settings.default_voice)
+    except PermanentError as exc:
+        log.error("default_voice_unavailable", voice=settings.default_voice, error=str(exc), code=exc.code)
     return Consumer(settings, store, queue, Pipeline(settings, store, engines))
 
 

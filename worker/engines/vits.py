@@ -135,7 +135,14 @@ class VitsEngine:
     def _render_batch(self, batch: list[int], texts: list[str], tokens: list[list[int]]) -> dict[int, Audio]:
         seeds = [chunk_seed(self.voice.id, texts[i]) for i in batch]
         try:
-            waves = batched_inference(self._model, [tokens[i] for i in batch], seeds, self.voice, self.device)
+            waves = batched_inference(
+                self._model,
+                [tokens[i] for i in batch],
+                seeds,
+                self.voice,
+                self.device,
+                self._settings.vits_precision,
+            )
         except torch.cuda.OutOfMemoryError as exc:
             raise EngineFailed(f"GPU out of memory on a batch of {len(batch)} chunks") from exc
         return {i: to_pcm16(w) for i, w in zip(batch, waves, strict=True)}
@@ -157,24 +164,45 @@ def _noise(
     return out
 
 
+_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
+
+
 @torch.inference_mode()
 def batched_inference(
+    model: Any,
+    token_batch: list[list[int]],
+    seeds: list[int],
+    voice: Voice,
+    device: torch.device,
+    precision: str = "fp32",
+) -> list[np.ndarray[Any, Any]]:
+    """Render one batch; ``precision`` fp16/bf16 runs the network under autocast (noise stays fp32)."""
+    with torch.autocast(
+        device.type, dtype=_DTYPES.get(precision, torch.float32), enabled=precision != "fp32"
+    ):
+        return _batched_inference(model, token_batch, seeds, voice, device)
+
+
+def _batched_inference(
     model: Any, token_batch: list[list[int]], seeds: list[int], voice: Voice, device: torch.device
 ) -> list[np.ndarray[Any, Any]]:
     from TTS.tts.utils.helpers import generate_path, sequence_mask
 
     params = voice.params
-    lengths = torch.tensor([len(t) for t in token_batch], device=device)
-    x = torch.zeros(len(token_batch), int(lengths.max()), dtype=torch.long, device=device)
+    token_lengths = [len(t) for t in token_batch]
+    # Pad on the host and copy once: no per-row transfers to the device.
+    x_host = torch.zeros(len(token_batch), max(token_lengths), dtype=torch.long)
     for row, ids in enumerate(token_batch):
-        x[row, : len(ids)] = torch.tensor(ids, device=device)
+        x_host[row, : len(ids)] = torch.tensor(ids)
+    x = x_host.to(device)
+    lengths = torch.tensor(token_lengths).to(device)
 
     x_enc, m_p, logs_p, x_mask = model.text_encoder(x, lengths)
     t_enc = x_enc.shape[2]
     if model.args.use_sdp:
         sdp = model.duration_predictor
         h = sdp.proj(sdp.convs(sdp.pre(x_enc), x_mask)) * x_mask
-        z = _noise([(2, int(n)) for n in lengths], seeds, device, t_enc) * params.noise_scale_w
+        z = _noise([(2, n) for n in token_lengths], seeds, device, t_enc) * params.noise_scale_w
         flows = list(reversed(sdp.flows))
         for flow in [*flows[:-2], flows[-1]]:  # Coqui drops the same unused flow
             z = flow(torch.flip(z, [1]), x_mask, g=h, reverse=True)
@@ -188,7 +216,9 @@ def batched_inference(
     m_p = torch.matmul(attn.transpose(1, 2), m_p.transpose(1, 2)).transpose(1, 2)
     logs_p = torch.matmul(attn.transpose(1, 2), logs_p.transpose(1, 2)).transpose(1, 2)
     channels, t_dec = m_p.shape[1], m_p.shape[2]
-    eps = _noise([(channels, int(n)) for n in y_lengths], [s ^ 1 for s in seeds], device, t_dec)
+    # Frame counts set each item's noise and its trim: one small device-to-host read per batch.
+    frames = y_lengths.tolist()
+    eps = _noise([(channels, n) for n in frames], [s ^ 1 for s in seeds], device, t_dec)
     z_p = m_p + eps * torch.exp(logs_p) * params.noise_scale
     z = model.flow(z_p, y_mask, g=None, reverse=True)
     z, _, _, y_mask = model.upsampling_z(z, y_lengths=y_lengths, y_mask=y_mask)
@@ -196,4 +226,4 @@ def batched_inference(
     samples_per_frame = wave.shape[-1] // y_mask.shape[-1]
     # One copy to the host for the whole batch, then trim each item to its own length.
     host = wave[:, 0, :].float().cpu().numpy()
-    return [host[row, : int(n) * samples_per_frame] for row, n in enumerate(y_lengths.tolist())]
+    return [host[row, : n * samples_per_frame] for row, n in enumerate(frames)]
