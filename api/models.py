@@ -33,6 +33,11 @@ class ProgressOut(BaseModel):
     done: int = Field(description="Chunks rendered.")
     total: int = Field(description="Chunks planned; 0 until the worker has planned the job.")
     percent: float
+    reused: int = Field(description="Chunks taken from an earlier attempt's checkpoints.")
+    chapter: int = Field(description="The chapter being rendered, from 1; 0 before planning.")
+    chapters: int
+    audio_seconds: float = Field(description="Audio rendered so far.")
+    eta_seconds: float | None = Field(description="Estimated seconds to finish, once there is a rate.")
 
 
 class JobLinks(BaseModel):
@@ -66,9 +71,7 @@ class JobOut(BaseModel):
             format=record.format,
             title=record.title,
             text_chars=record.text_chars,
-            progress=ProgressOut(
-                done=record.progress.done, total=record.progress.total, percent=record.progress.percent
-            ),
+            progress=ProgressOut(**record.progress.model_dump(), percent=record.progress.percent),
             attempts=record.attempts,
             created_at=record.created_at,
             updated_at=record.updated_at,

@@ -78,6 +78,12 @@ class LocalStack:
         self._workers.append(worker)
         return worker
 
+    def kill_worker(self, index: int = 0) -> None:
+        """SIGKILL a worker, as a lost node or the OOM killer would: no drain, no last word."""
+        worker = self._workers[index]
+        worker.kill()
+        worker.wait()
+
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         env = {**os.environ, **self.worker_env()}
         log_path = self._log_path(name)

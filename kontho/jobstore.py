@@ -64,6 +64,20 @@ class JobStore:
             raise
 
     @aws_retry(StorageUnavailable)
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    def get_bytes(self, key: str) -> bytes | None:
+        return self._get(key)
+
+    @aws_retry(StorageUnavailable)
+    def list_keys(self, prefix: str) -> set[str]:
+        found: set[str] = set()
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            found.update(obj["Key"] for obj in page.get("Contents", []))
+        return found
+
+    @aws_retry(StorageUnavailable)
     def upload_file(self, key: str, path: Path, content_type: str) -> int:
         """Upload ``path`` (multipart above 8 MB, via boto3's transfer manager); returns its size."""
         self._s3.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": content_type})

@@ -4,6 +4,7 @@
 jobs/{id}/job.json        the job record: request, status, progress, result
 jobs/{id}/input.txt       the submitted text, UTF-8
 jobs/{id}/audio.{ext}     the finished programme
+jobs/{id}/chunks/{digest}.wav   one rendered chunk, named by what produced it (resume checkpoints)
 ```
 """
 
@@ -29,3 +30,13 @@ def job_input(job_id: str) -> str:
 
 def job_audio(job_id: str, extension: str) -> str:
     return _prefix(job_id) + f"audio.{extension}"
+
+
+def job_chunks_prefix(job_id: str) -> str:
+    return _prefix(job_id) + "chunks/"
+
+
+def job_chunk(job_id: str, digest: str) -> str:
+    if not digest.isalnum():
+        raise ValueError(f"not a chunk digest: {digest[:40]!r}")
+    return job_chunks_prefix(job_id) + f"{digest}.wav"

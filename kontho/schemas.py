@@ -45,6 +45,11 @@ class AudioFormat(StrEnum):
 class Progress(BaseModel):
     done: int = 0
     total: int = 0
+    reused: int = Field(default=0, description="Chunks taken from checkpoints of an earlier attempt.")
+    chapter: int = Field(default=0, description="The chapter being rendered, from 1.")
+    chapters: int = 0
+    audio_seconds: float = Field(default=0.0, description="Audio rendered so far.")
+    eta_seconds: float | None = Field(default=None, description="Estimated time to finish.")
 
     @property
     def percent(self) -> float:

@@ -17,6 +17,7 @@ from kontho.text.frontend import pause_after, pauses_for, prepare
 from kontho.voices import VoiceCatalog
 from worker.audio.assemble import WavAssembler, trim_silence
 from worker.audio.encode import encode
+from worker.checkpoints import Checkpoints, chunk_digest
 from worker.engines import Engine, engine_for
 from worker.progress import ProgressReporter
 
@@ -66,17 +67,42 @@ class Pipeline:
             raise InvalidJob("the text has nothing the voice can read aloud")
         sentence_ms, paragraph_ms = pauses_for(params, s)
         progress.record = progress.record.touch(warnings=prepared.warnings)
-        progress.update(0, len(chunks))
-        log.info("job_planned", chunks=len(chunks), characters=len(text), warnings=len(prepared.warnings))
+        params_key = params.model_dump_json()
+        digests = [chunk_digest(engine.fingerprint, params_key, c.text) for c in chunks]
 
-        with tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp:
+        with (
+            Checkpoints(self._store, record.id, engine.sample_rate) as checkpoints,
+            tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp,
+        ):
+            missing = [i for i, digest in enumerate(digests) if not checkpoints.has(digest)]
+            progress.plan(total=len(chunks), to_render=len(missing))
+            log.info(
+                "job_planned",
+                chunks=len(chunks),
+                to_render=len(missing),
+                characters=len(text),
+                warnings=len(prepared.warnings),
+            )
+            # Lazy: the engine renders (in batches) only the chunks no earlier attempt stored.
+            fresh = engine.synthesize([chunks[i].text for i in missing])
+            pending = set(missing)
+            reused = 0
             wav_path = Path(tmp) / "programme.wav"
             with WavAssembler(wav_path, engine.sample_rate) as out:
-                for chunk, audio in zip(chunks, engine.synthesize([c.text for c in chunks]), strict=True):
-                    out.write(trim_silence(audio))
+                for chunk, digest in zip(chunks, digests, strict=True):
+                    audio = None if chunk.index in pending else checkpoints.load(digest)
+                    if audio is not None:
+                        reused += 1
+                    else:
+                        source = fresh if chunk.index in pending else engine.synthesize([chunk.text])
+                        audio = trim_silence(next(iter(source)))
+                        checkpoints.save(digest, audio)
+                    out.write(audio)
                     out.pause(pause_after(chunk.boundary, sentence_ms, paragraph_ms))
-                    progress.update(chunk.index + 1, len(chunks))
+                    progress.update(chunk.index + 1, len(chunks), reused=reused, audio_seconds=out.seconds)
                 duration = out.seconds
+            checkpoints.flush()
+            log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
             encoded = encode(
                 wav_path,
                 Path(tmp) / f"audio.{record.format.value}",

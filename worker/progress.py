@@ -14,10 +14,45 @@ class ProgressReporter:
         self.record = record
         self._interval = interval_seconds
         self._last_save = 0.0
+        self._started = time.monotonic()
+        self._to_render = 0
 
-    def update(self, done: int, total: int) -> None:
-        self.record = self.record.touch(progress=Progress(done=done, total=total))
+    def plan(self, total: int, to_render: int, chapters: int = 1) -> None:
+        """The job's shape: ``to_render`` of ``total`` chunks need synthesis, the rest are checkpoints."""
+        self._started = time.monotonic()
+        self._to_render = to_render
+        self._save(Progress(total=total, chapter=1 if total else 0, chapters=chapters), force=True)
+
+    def update(
+        self,
+        done: int,
+        total: int,
+        *,
+        reused: int = 0,
+        audio_seconds: float = 0.0,
+        chapter: int = 1,
+        chapters: int = 1,
+    ) -> None:
+        rendered = done - reused
+        remaining = max(0, self._to_render - rendered)
+        elapsed = time.monotonic() - self._started
+        eta = round(elapsed / rendered * remaining, 1) if rendered else None
+        self._save(
+            Progress(
+                done=done,
+                total=total,
+                reused=reused,
+                chapter=chapter,
+                chapters=chapters,
+                audio_seconds=round(audio_seconds, 2),
+                eta_seconds=0.0 if done == total else eta,
+            ),
+            force=done == total,
+        )
+
+    def _save(self, progress: Progress, force: bool) -> None:
+        self.record = self.record.touch(progress=progress)
         now = time.monotonic()
-        if done == total or now - self._last_save >= self._interval:
+        if force or now - self._last_save >= self._interval:
             self._store.put_record(self.record)
             self._last_save = now

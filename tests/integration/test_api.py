@@ -29,7 +29,16 @@ def test_submit_stores_text_and_record_then_queues_a_pointer(
     assert job["format"] == "flac"
     assert job["voice"] == "bn-espeak"
     assert response.headers["location"] == f"/v1/jobs/{job['id']}"
-    assert job["progress"] == {"done": 0, "total": 0, "percent": 0.0}
+    assert job["progress"] == {
+        "done": 0,
+        "total": 0,
+        "percent": 0.0,
+        "reused": 0,
+        "chapter": 0,
+        "chapters": 0,
+        "audio_seconds": 0.0,
+        "eta_seconds": None,
+    }
 
     assert store.get_text(job["id"]) == TEXT
     record = store.get_record(job["id"])

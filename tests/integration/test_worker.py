@@ -192,3 +192,33 @@ def test_heartbeat_keeps_the_message_from_a_second_worker_while_the_first_works(
     (again,) = queue.receive(wait_seconds=1, visibility_seconds=2)
     assert again.message_id == delivery.message_id
     assert again.receive_count == 2
+
+
+def test_a_redelivered_job_renders_only_the_chunks_it_lacks_and_sounds_the_same(
+    api: TestClient, consumer: Consumer, store: JobStore, queue: JobQueue, settings: Settings, tmp_path: Path
+) -> None:
+    text = "\n".join(["পদ্মার পাড়ে ছোট একটি গ্রাম।", "সেখানে ২৫০টি পরিবার বাস করে।", "সবাই নদীর সঙ্গে বাঁধা।"] * 3)
+    job_id = api.post("/v1/jobs", json={"text": text, "format": "wav"}).json()["id"]
+    consumer.run(burst=True)
+    first = store.get_bytes(f"jobs/{job_id}/audio.wav")
+    chunk_keys = sorted(store.list_keys(f"jobs/{job_id}/chunks/"))
+    assert len(chunk_keys) == 3  # nine paragraphs, three distinct texts
+
+    # As after a crash: one checkpoint never made it, the job is back in the queue.
+    store._s3.delete_object(Bucket=store.bucket, Key=chunk_keys[0])
+    record = store.get_record(job_id)
+    assert record is not None
+    store.put_record(record.touch(status=JobState.QUEUED, result=None))
+    queue._sqs.send_message(
+        QueueUrl=queue.url,
+        MessageBody=f'{{"v": 1, "job_id": "{job_id}"}}',
+        MessageGroupId=job_id,
+        MessageDeduplicationId=job_id + "-redelivered",
+    )
+    consumer.run(burst=True)
+    again = store.get_record(job_id)
+    assert again is not None
+    assert again.status is JobState.COMPLETED
+    assert (again.progress.done, again.progress.total) == (9, 9)
+    assert again.progress.reused == 6  # every paragraph but the three whose checkpoint was lost
+    assert store.get_bytes(f"jobs/{job_id}/audio.wav") == first

@@ -17,6 +17,8 @@ class Engine(Protocol):
     sample_rate: int
     vocabulary: frozenset[str] | None
     """The characters the voice can read; None for an engine with its own text rules."""
+    fingerprint: str
+    """Engine, version and model: what, besides the text and parameters, decides a chunk's audio."""
 
     def load(self) -> None:
         """Load weights or check the binary; called once per process, before the first job."""

@@ -27,6 +27,7 @@ class EspeakEngine:
         self._espeak_voice = voice.params.espeak_voice
         self._wpm = voice.params.words_per_minute
         self._binary: str | None = None
+        self.fingerprint = "espeak-ng"
 
     def load(self) -> None:
         self._binary = shutil.which("espeak-ng")
@@ -34,6 +35,10 @@ class EspeakEngine:
             raise EngineUnavailable("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
         # One tiny render proves the voice exists and tells us its real sample rate.
         self.sample_rate = self._render("ক")[1]
+        version = subprocess.run(
+            [self._binary, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
+        self.fingerprint = f"espeak-ng|{version}|{self._espeak_voice}|{self._wpm}|{self.sample_rate}"
 
     def synthesize(self, texts: Sequence[str]) -> Iterator[Audio]:
         for text in texts:

@@ -55,6 +55,23 @@ def find_model_files(folder: Path) -> tuple[Path, Path]:
     return config, weights[0]
 
 
+def model_fingerprint(folder: Path) -> str:
+    """Coqui's version, the config's content and the checkpoint's name and size.
+
+    Hashing a gigabyte checkpoint on every start would cost seconds; a retrained model changes its size
+    or its config (or, from S3, its ETag, which the cache's marker records).
+    """
+    from importlib.metadata import version
+
+    config, weights = find_model_files(folder)
+    digest = hashlib.sha256(config.read_bytes())
+    digest.update(f"{weights.name}|{weights.stat().st_size}".encode())
+    marker = folder / ".complete"
+    if marker.exists():
+        digest.update(marker.read_bytes())
+    return f"vits|coqui-tts {version('coqui-tts')}|{digest.hexdigest()[:16]}"
+
+
 def load_vits(folder: Path, device: torch.device) -> Any:
     """Coqui's own loading path: ``load_config`` → ``Vits(config)`` → ``load_checkpoint``."""
     from TTS.config import load_config
@@ -80,6 +97,7 @@ class VitsEngine:
         self._settings = settings
         self._model: Any = None
         self.device = torch.device("cpu")
+        self.fingerprint = "vits"
 
     def load(self) -> None:
         if self.voice.model is None:
@@ -89,6 +107,7 @@ class VitsEngine:
         folder = ModelCache(self._settings.model_cache_dir, s3).resolve(self.voice.model)
         self.device = pick_device(self._settings.device)
         self._model = load_vits(folder, self.device)
+        self.fingerprint = model_fingerprint(folder)
         self.sample_rate = int(self._model.config.audio.sample_rate)
         if self.sample_rate != self.voice.sample_rate:
             log.warning("voice_sample_rate_differs", catalog=self.voice.sample_rate, model=self.sample_rate)
