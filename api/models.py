@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kontho.schemas import AudioFormat, JobError, JobRecord, JobState, TextWarning
+from kontho.schemas import AudioFormat, JobError, JobRecord, JobState, Loudness, TextWarning
 
 
 class CreateJobRequest(BaseModel):
@@ -19,6 +19,10 @@ class CreateJobRequest(BaseModel):
     format: AudioFormat = Field(default=AudioFormat.MP3, description="Audio format of the result.")
     title: str | None = Field(
         default=None, max_length=300, description="Title stored in the audio's metadata."
+    )
+    loudness: Loudness = Field(
+        default=Loudness.AUDIOBOOK,
+        description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",
     )
 
     @field_validator("text")
@@ -51,6 +55,7 @@ class JobOut(BaseModel):
     voice: str
     format: AudioFormat
     title: str | None
+    loudness: Loudness
     text_chars: int
     progress: ProgressOut
     attempts: int = Field(description="Times a worker has started this job.")
@@ -70,6 +75,7 @@ class JobOut(BaseModel):
             voice=record.voice,
             format=record.format,
             title=record.title,
+            loudness=record.loudness,
             text_chars=record.text_chars,
             progress=ProgressOut(**record.progress.model_dump(), percent=record.progress.percent),
             attempts=record.attempts,

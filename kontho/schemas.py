@@ -69,12 +69,21 @@ class TextWarning(BaseModel):
     message: str = ""
 
 
+class Loudness(StrEnum):
+    """Loudness presets: EBU R128 integrated loudness, true peak at most -1.5 dBTP."""
+
+    AUDIOBOOK = "audiobook"  # -18 LUFS
+    PODCAST = "podcast"  # -16 LUFS
+    OFF = "off"
+
+
 class AudioResult(BaseModel):
     key: str
     format: AudioFormat
     duration_seconds: float
     bytes: int
     sample_rate: int
+    loudness_lufs: float | None = Field(default=None, description="Integrated loudness before normalizing.")
 
 
 class JobRecord(BaseModel):
@@ -86,6 +95,7 @@ class JobRecord(BaseModel):
     voice: str
     format: AudioFormat = AudioFormat.MP3
     title: str | None = None
+    loudness: Loudness = Loudness.AUDIOBOOK
     text_chars: int
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -11,12 +11,13 @@ import structlog
 from kontho import keys
 from kontho.errors import InvalidJob
 from kontho.jobstore import JobStore
-from kontho.schemas import AudioResult, JobRecord
+from kontho.schemas import AudioResult, JobRecord, Loudness
 from kontho.settings import Settings
 from kontho.text.frontend import pause_after, pauses_for, prepare
 from kontho.voices import VoiceCatalog
 from worker.audio.assemble import WavAssembler, trim_silence
 from worker.audio.encode import encode
+from worker.audio.loudness import PRESETS, measure, normalize_filter
 from worker.checkpoints import Checkpoints, chunk_digest
 from worker.engines import Engine, engine_for
 from worker.progress import ProgressReporter
@@ -103,12 +104,19 @@ class Pipeline:
                 duration = out.seconds
             checkpoints.flush()
             log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
+            measured = None
+            audio_filter = None
+            if record.loudness is not Loudness.OFF:
+                target = PRESETS[record.loudness.value]
+                measured = measure(wav_path, target)
+                audio_filter = normalize_filter(target, measured, engine.sample_rate)
             encoded = encode(
                 wav_path,
                 Path(tmp) / f"audio.{record.format.value}",
                 record.format,
                 mp3_bitrate=self._settings.mp3_bitrate,
                 title=record.title,
+                audio_filter=audio_filter,
             )
             key = keys.job_audio(record.id, record.format.value)
             size = self._store.upload_file(key, encoded, record.format.content_type)
@@ -119,4 +127,5 @@ class Pipeline:
             duration_seconds=round(duration, 3),
             bytes=size,
             sample_rate=engine.sample_rate,
+            loudness_lufs=measured.integrated_lufs if measured else None,
         )

@@ -51,7 +51,12 @@ def create_job(body: CreateJobRequest, services: ServicesDep, response: Response
         )
     voice = voice_or_422(services, body.voice).id
     record = JobRecord(
-        id=new_job_id(), voice=voice, format=body.format, title=body.title, text_chars=len(body.text)
+        id=new_job_id(),
+        voice=voice,
+        format=body.format,
+        title=body.title,
+        loudness=body.loudness,
+        text_chars=len(body.text),
     )
     structlog.contextvars.bind_contextvars(job_id=record.id, tenant="default")
     # Text and record first: a message must never point at a job that is not stored yet.

@@ -27,9 +27,16 @@ def _ffmpeg() -> str:
 
 
 def encode(
-    wav_path: Path, out_path: Path, fmt: AudioFormat, mp3_bitrate: str = "128k", title: str | None = None
+    wav_path: Path,
+    out_path: Path,
+    fmt: AudioFormat,
+    mp3_bitrate: str = "128k",
+    title: str | None = None,
+    audio_filter: str | None = None,
 ) -> Path:
     args = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav_path)]
+    if audio_filter:
+        args += ["-af", audio_filter]
     args += _CODEC_ARGS[fmt]
     if fmt is AudioFormat.MP3:
         args += ["-b:a", mp3_bitrate]
