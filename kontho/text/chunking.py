@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kontho.text.segment import split_paragraphs, split_sentences
+from kontho.text.segment import paragraphs_with_spans
+from kontho.text.unicode import normalize_unicode
 
 _CLAUSE_END = re.compile(r"(?<=[,;:—–])\s*")
 
@@ -33,6 +34,12 @@ class Chunk:
     text: str
     paragraph: int
     boundary: Boundary
+    start: int = 0
+    """Code point offset, in the submitted text, of the first sentence the chunk reads."""
+    end: int = 0
+    """Code point offset just past the last sentence the chunk reads (or part of)."""
+    sentence: int = 0
+    """Index of the chunk's first sentence among the text's sentences."""
 
 
 def _split_words(text: str, max_chars: int) -> list[str]:
@@ -75,42 +82,63 @@ def _split_long(sentence: str, max_chars: int) -> list[tuple[str, Boundary]]:
     return pieces
 
 
-def _same(sentence: str) -> str:
-    return sentence
+def as_written(sentence: str) -> str:
+    """The sentence normalized (Unicode, whitespace) but otherwise as written."""
+    return " ".join(normalize_unicode(sentence).split())
 
 
-def plan_chunks(text: str, max_chars: int, speak: Callable[[str], str] = _same) -> list[Chunk]:
+@dataclass
+class _Open:
+    text: str
+    start: int
+    end: int
+    sentence: int
+
+
+def plan_chunks(
+    text: str, max_chars: int, speak: Callable[[str], str] = as_written, *, sentence_per_chunk: bool = False
+) -> list[Chunk]:
     """Split ``text`` into chunks of at most ``max_chars`` characters (a lone longer word excepted).
 
-    ``speak`` turns each sentence into what is read aloud before packing (the front-end's verbalizer);
-    a sentence it leaves empty is skipped.
+    ``speak`` turns each sentence as written into what is read aloud, before packing (the front-end's
+    verbalizer); a sentence it leaves empty is skipped. With ``sentence_per_chunk`` no two sentences
+    share a chunk, so each sentence's time in the audio is exact (subtitles need that).
     """
     if max_chars < 1:
         raise ValueError("max_chars must be positive")
-    raw: list[tuple[str, int, Boundary]] = []
-    for p_index, paragraph in enumerate(split_paragraphs(text)):
-        current = ""
-        for written in split_sentences(paragraph):
-            sentence = speak(written)
-            if not sentence:
+    raw: list[tuple[str, int, Boundary, int, int, int]] = []
+    sentence_index = 0
+    for p_index, sentences in enumerate(paragraphs_with_spans(text)):
+        current: _Open | None = None
+        for written in sentences:
+            spoken = speak(written.text)
+            if not spoken:
                 continue
-            if len(sentence) > max_chars:
-                if current:
-                    raw.append((current, p_index, Boundary.SENTENCE))
-                    current = ""
-                pieces = _split_long(sentence, max_chars)
-                raw.extend((piece, p_index, b) for piece, b in pieces[:-1])
-                raw.append((pieces[-1][0], p_index, Boundary.SENTENCE))
-                continue
-            candidate = f"{current} {sentence}" if current else sentence
-            if current and len(candidate) > max_chars:
-                raw.append((current, p_index, Boundary.SENTENCE))
-                current = sentence
+            sid, sentence_index = sentence_index, sentence_index + 1
+            too_long = len(spoken) > max_chars
+            if current and (
+                too_long or sentence_per_chunk or len(current.text) + 1 + len(spoken) > max_chars
+            ):
+                raw.append(
+                    (current.text, p_index, Boundary.SENTENCE, current.start, current.end, current.sentence)
+                )
+                current = None
+            if too_long:
+                pieces = _split_long(spoken, max_chars)
+                raw.extend((t, p_index, b, written.start, written.end, sid) for t, b in pieces[:-1])
+                raw.append((pieces[-1][0], p_index, Boundary.SENTENCE, written.start, written.end, sid))
+            elif current:
+                current.text, current.end = f"{current.text} {spoken}", written.end
             else:
-                current = candidate
+                current = _Open(spoken, written.start, written.end, sid)
         if current:
-            raw.append((current, p_index, Boundary.SENTENCE))
+            raw.append(
+                (current.text, p_index, Boundary.SENTENCE, current.start, current.end, current.sentence)
+            )
         if raw and raw[-1][1] == p_index:
-            raw[-1] = (raw[-1][0], p_index, Boundary.PARAGRAPH)
+            raw[-1] = (raw[-1][0], p_index, Boundary.PARAGRAPH, *raw[-1][3:])
     final = len(raw) - 1
-    return [Chunk(i, t, p, Boundary.END if i == final else b) for i, (t, p, b) in enumerate(raw)]
+    return [
+        Chunk(i, t, p, Boundary.END if i == final else b, start, end, sid)
+        for i, (t, p, b, start, end, sid) in enumerate(raw)
+    ]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from kontho.schemas import TextWarning
 from kontho.settings import Settings
-from kontho.text.chunking import Boundary, Chunk, plan_chunks
-from kontho.text.unicode import normalize_unicode, repair_bangla
+from kontho.text.chunking import Boundary, Chunk, as_written, plan_chunks
+from kontho.text.unicode import repair_bangla
 from kontho.text.verbalize import verbalize
 from kontho.voices import VoiceParams
 
@@ -51,14 +51,18 @@ def _drop_unsupported(text: str, vocabulary: frozenset[str], dropped: Counter[st
 
 def speakable(sentence: str, vocabulary: frozenset[str], dropped: Counter[str]) -> str:
     """One sentence as the voice will read it; empty when nothing in it can be said aloud."""
-    spoken = _drop_unsupported(repair_bangla(verbalize(sentence)), vocabulary, dropped)
+    spoken = _drop_unsupported(repair_bangla(verbalize(as_written(sentence))), vocabulary, dropped)
     return spoken if any(ch.isalpha() for ch in spoken) else ""
 
 
-def prepare(text: str, max_chars: int, vocabulary: Iterable[str] | None = None) -> PreparedText:
+def prepare(
+    text: str, max_chars: int, vocabulary: Iterable[str] | None = None, *, sentence_per_chunk: bool = False
+) -> PreparedText:
     allowed = frozenset(vocabulary) | PROSODY_PUNCTUATION if vocabulary is not None else DEFAULT_VOCABULARY
     dropped: Counter[str] = Counter()
-    chunks = plan_chunks(normalize_unicode(text), max_chars, speak=lambda s: speakable(s, allowed, dropped))
+    chunks = plan_chunks(
+        text, max_chars, speak=lambda s: speakable(s, allowed, dropped), sentence_per_chunk=sentence_per_chunk
+    )
     warnings = []
     if dropped:
         examples = [ch for ch, _ in dropped.most_common(_MAX_EXAMPLES)]

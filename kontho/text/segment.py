@@ -9,19 +9,40 @@ brackets that follow them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from kontho.text.unicode import normalize_unicode
-
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _SENTENCE = re.compile(r".*?(?:[।॥?!]+[\"'”’»)\]]*(?=\s|$)|$)", re.DOTALL)
-
-
-def split_paragraphs(text: str) -> list[str]:
-    text = normalize_unicode(text)
-    paragraphs = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return [p for p in paragraphs if p]
 
 
 def split_sentences(paragraph: str) -> list[str]:
     sentences = (m.group(0).strip() for m in _SENTENCE.finditer(paragraph))
     return [s for s in sentences if s]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as written, with its code point span in the submitted text."""
+
+    text: str
+    start: int
+    end: int
+
+
+_LINE = re.compile(r"[^\r\n]+")
+
+
+def paragraphs_with_spans(text: str) -> list[list[Sentence]]:
+    """Paragraphs of sentences, each sentence knowing where it stands in ``text`` (not normalized)."""
+    paragraphs = []
+    for line in _LINE.finditer(text):
+        sentences = []
+        for m in _SENTENCE.finditer(line.group(0)):
+            raw = m.group(0)
+            stripped = raw.strip()
+            if not stripped or stripped.isspace():
+                continue
+            start = line.start() + m.start() + (len(raw) - len(raw.lstrip()))
+            sentences.append(Sentence(stripped, start, start + len(stripped)))
+        if sentences:
+            paragraphs.append(sentences)
+    return paragraphs

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kontho.text.chunking import Boundary, plan_chunks
-from kontho.text.segment import split_paragraphs, split_sentences
+from kontho.text.segment import paragraphs_with_spans, split_sentences
 from kontho.text.unicode import normalize_unicode as normalize
 from tests.conftest import corpus_chapter
 
@@ -30,7 +30,8 @@ def test_sentences_end_at_danda_question_and_exclamation(paragraph: str, expecte
 
 def test_every_line_is_a_paragraph_and_blank_lines_add_none() -> None:
     text = "প্রথম লাইন।\r\n\r\n  দ্বিতীয়   লাইন।\n\n\nতৃতীয়।\n"
-    assert split_paragraphs(text) == [normalize(p) for p in ["প্রথম লাইন।", "দ্বিতীয় লাইন।", "তৃতীয়।"]]
+    paragraphs = [[s.text for s in p] for p in paragraphs_with_spans(text)]
+    assert paragraphs == [["প্রথম লাইন।"], ["দ্বিতীয়   লাইন।"], ["তৃতীয়।"]]
 
 
 def test_normalize_composes_and_drops_invisible_spaces() -> None:
@@ -92,3 +93,26 @@ def test_chunking_loses_and_reorders_nothing(text: str, max_chars: int) -> None:
         assert chunk.text == chunk.text.strip()
         assert chunk.text
         assert len(chunk.text) <= max_chars or " " not in chunk.text
+
+
+def test_chunks_know_where_their_sentences_stand_in_the_submitted_text() -> None:
+    text = "\ufeffপ্রথম কথা। দ্বিতীয় কথা!\r\n\r\n  তৃতীয়, আর চতুর্থ কথা?\n"
+    chunks = plan_chunks(text, max_chars=100, sentence_per_chunk=True)
+    assert [text[c.start : c.end] for c in chunks] == [
+        "\ufeffপ্রথম কথা।",
+        "দ্বিতীয় কথা!",
+        "তৃতীয়, আর চতুর্থ কথা?",
+    ]
+    assert [c.sentence for c in chunks] == [0, 1, 2]
+    packed = plan_chunks(text, max_chars=100)
+    assert [(c.start, c.end, c.sentence) for c in packed] == [
+        (0, chunks[1].end, 0),
+        (chunks[2].start, chunks[2].end, 2),
+    ]
+
+
+def test_a_split_sentence_keeps_its_span_on_every_piece() -> None:
+    text = "এক দুই তিন, চার পাঁচ; ছয় সাত আট নয় দশ এগারো।"
+    chunks = plan_chunks(text, max_chars=12, sentence_per_chunk=True)
+    assert len(chunks) > 1
+    assert {(c.start, c.end, c.sentence) for c in chunks} == {(0, len(text), 0)}

@@ -7,6 +7,7 @@ the whole programme while encoding, so every chapter keeps its level relative to
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 from kontho.errors import EncodeFailed
 
 _LRA = 11.0
+_QUIETEST_LUFS = -70.0  # EBU R128's absolute gate
 _JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.DOTALL)
 
 
@@ -79,8 +81,21 @@ def measure(wav: Path, target: LoudnessTarget) -> Measurement:
     )
 
 
-def normalize_filter(target: LoudnessTarget, measured: Measurement, sample_rate: int) -> str:
-    """The second pass: one linear gain for the whole programme, back at the programme's sample rate."""
+def normalize_filter(target: LoudnessTarget, measured: Measurement, sample_rate: int) -> str | None:
+    """The second pass: one linear gain for the whole programme, back at the programme's sample rate.
+
+    None for a programme too quiet to measure (silence, or below the gating threshold): there is no
+    level to correct, and loudnorm refuses infinite measurements.
+    """
+    values = (
+        measured.integrated_lufs,
+        measured.true_peak_dbtp,
+        measured.lra,
+        measured.threshold,
+        measured.offset,
+    )
+    if not all(math.isfinite(v) for v in values) or measured.integrated_lufs < _QUIETEST_LUFS:
+        return None
     return (
         f"{_loudnorm(target)}:measured_I={measured.integrated_lufs}:measured_TP={measured.true_peak_dbtp}"
         f":measured_LRA={measured.lra}:measured_thresh={measured.threshold}:offset={measured.offset}"
