@@ -20,6 +20,9 @@ class CreateJobRequest(BaseModel):
     title: str | None = Field(
         default=None, max_length=300, description="Title stored in the audio's metadata."
     )
+    subtitles: bool = Field(
+        default=False, description="Also produce SRT and WebVTT subtitles and JSON sentence marks."
+    )
     loudness: Loudness = Field(
         default=Loudness.AUDIOBOOK,
         description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",
@@ -56,6 +59,7 @@ class JobOut(BaseModel):
     format: AudioFormat
     title: str | None
     loudness: Loudness
+    subtitles: bool
     text_chars: int
     progress: ProgressOut
     attempts: int = Field(description="Times a worker has started this job.")
@@ -76,6 +80,7 @@ class JobOut(BaseModel):
             format=record.format,
             title=record.title,
             loudness=record.loudness,
+            subtitles=record.subtitles,
             text_chars=record.text_chars,
             progress=ProgressOut(**record.progress.model_dump(), percent=record.progress.percent),
             attempts=record.attempts,
@@ -97,9 +102,20 @@ class AudioOut(BaseModel):
     bytes: int
 
 
+class ArtifactOut(BaseModel):
+    kind: str = Field(description="audio, chapter_audio, subtitles, marks or manifest.")
+    format: str
+    chapter: int | None
+    duration_seconds: float | None
+    bytes: int
+    sha256: str | None
+    url: str = Field(description="Presigned S3 GET URL.")
+
+
 class ResultOut(BaseModel):
     id: str
     audio: AudioOut
+    artifacts: list[ArtifactOut]
 
 
 class VoiceOut(BaseModel):

@@ -5,6 +5,7 @@ jobs/{id}/job.json        the job record: request, status, progress, result
 jobs/{id}/input.txt       the submitted text, UTF-8
 jobs/{id}/audio.{ext}     the finished programme
 jobs/{id}/chunks/{digest}.wav   one rendered chunk, named by what produced it (resume checkpoints)
+jobs/{id}/subtitles.srt, subtitles.vtt, marks.json, manifest.json   timings and the artifact list
 ```
 """
 
@@ -40,3 +41,12 @@ def job_chunk(job_id: str, digest: str) -> str:
     if not digest.isalnum():
         raise ValueError(f"not a chunk digest: {digest[:40]!r}")
     return job_chunks_prefix(job_id) + f"{digest}.wav"
+
+
+_FILE_NAMES = frozenset({"subtitles.srt", "subtitles.vtt", "marks.json", "manifest.json"})
+
+
+def job_file(job_id: str, name: str) -> str:
+    if name not in _FILE_NAMES:
+        raise ValueError(f"not a job file: {name!r}")
+    return _prefix(job_id) + name

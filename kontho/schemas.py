@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +87,16 @@ class AudioResult(BaseModel):
     loudness_lufs: float | None = Field(default=None, description="Integrated loudness before normalizing.")
 
 
+class Artifact(BaseModel):
+    kind: Literal["audio", "chapter_audio", "subtitles", "marks", "manifest"]
+    format: str
+    key: str
+    bytes: int
+    sha256: str | None = Field(default=None, description="Of the stored bytes; none for the manifest itself.")
+    duration_seconds: float | None = None
+    chapter: int | None = None
+
+
 class JobRecord(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -96,6 +107,7 @@ class JobRecord(BaseModel):
     format: AudioFormat = AudioFormat.MP3
     title: str | None = None
     loudness: Loudness = Loudness.AUDIOBOOK
+    subtitles: bool = False
     text_chars: int
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -106,6 +118,7 @@ class JobRecord(BaseModel):
     error: JobError | None = None
     warnings: list[TextWarning] = Field(default_factory=list)
     result: AudioResult | None = None
+    artifacts: list[Artifact] = Field(default_factory=list)
 
     def touch(self, **changes: object) -> JobRecord:
         """A copy with ``changes`` applied and ``updated_at`` set to now."""

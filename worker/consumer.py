@@ -96,8 +96,10 @@ class Consumer:
         with Heartbeat(
             self._queue, delivery, self._settings.heartbeat_seconds, self._settings.visibility_timeout_seconds
         ):
-            result = self._pipeline.run(record, progress)
-        finished = progress.record.touch(status=JobState.COMPLETED, result=result, finished_at=utcnow())
+            result, artifacts = self._pipeline.run(record, progress)
+        finished = progress.record.touch(
+            status=JobState.COMPLETED, result=result, artifacts=artifacts, finished_at=utcnow()
+        )
         # The message goes only after the result and the final status are stored.
         self._store.put_record(finished)
         self._queue.delete(delivery)

@@ -11,16 +11,18 @@ import structlog
 from kontho import keys
 from kontho.errors import InvalidJob
 from kontho.jobstore import JobStore
-from kontho.schemas import AudioResult, JobRecord, Loudness
+from kontho.schemas import Artifact, AudioResult, JobRecord, Loudness
 from kontho.settings import Settings
 from kontho.text.frontend import pause_after, pauses_for, prepare
 from kontho.voices import VoiceCatalog
+from worker.artifacts import CONTENT_TYPES, upload, upload_manifest
 from worker.audio.assemble import WavAssembler, trim_silence
 from worker.audio.encode import encode
 from worker.audio.loudness import PRESETS, measure, normalize_filter
 from worker.checkpoints import Checkpoints, chunk_digest
 from worker.engines import Engine, engine_for
 from worker.progress import ProgressReporter
+from worker.timings import TimingWriter
 
 log = structlog.get_logger(__name__)
 
@@ -55,14 +57,19 @@ class Pipeline:
         self._store = store
         self._engines = engines
 
-    def run(self, record: JobRecord, progress: ProgressReporter) -> AudioResult:
+    def run(self, record: JobRecord, progress: ProgressReporter) -> tuple[AudioResult, list[Artifact]]:
         text = self._store.get_text(record.id)
         if text is None:
             raise InvalidJob("the job's input text is missing from storage")
         voice = self._engines.catalog.get(record.voice)
         engine = self._engines.get(record.voice)
         params, s = voice.params, self._settings
-        prepared = prepare(text, params.max_chunk_chars or s.chunk_max_chars, engine.vocabulary)
+        prepared = prepare(
+            text,
+            params.max_chunk_chars or s.chunk_max_chars,
+            engine.vocabulary,
+            sentence_per_chunk=record.subtitles,
+        )
         chunks = prepared.chunks
         if not chunks:
             raise InvalidJob("the text has nothing the voice can read aloud")
@@ -89,7 +96,10 @@ class Pipeline:
             pending = set(missing)
             reused = 0
             wav_path = Path(tmp) / "programme.wav"
-            with WavAssembler(wav_path, engine.sample_rate) as out:
+            with (
+                WavAssembler(wav_path, engine.sample_rate) as out,
+                TimingWriter(Path(tmp), text, engine.sample_rate) as timings,
+            ):
                 for chunk, digest in zip(chunks, digests, strict=True):
                     audio = None if chunk.index in pending else checkpoints.load(digest)
                     if audio is not None:
@@ -98,10 +108,13 @@ class Pipeline:
                         source = fresh if chunk.index in pending else engine.synthesize([chunk.text])
                         audio = trim_silence(next(iter(source)))
                         checkpoints.save(digest, audio)
+                    speech_starts = out.frames
                     out.write(audio)
+                    timings.add(chunk, speech_starts, out.frames)
                     out.pause(pause_after(chunk.boundary, sentence_ms, paragraph_ms))
                     progress.update(chunk.index + 1, len(chunks), reused=reused, audio_seconds=out.seconds)
                 duration = out.seconds
+                cues = timings.close()
             checkpoints.flush()
             log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
             measured = None
@@ -119,13 +132,40 @@ class Pipeline:
                 audio_filter=audio_filter,
             )
             key = keys.job_audio(record.id, record.format.value)
-            size = self._store.upload_file(key, encoded, record.format.content_type)
-        log.info("job_rendered", audio_seconds=round(duration, 2), bytes=size)
-        return AudioResult(
+            audio_artifact = upload(
+                self._store,
+                encoded,
+                key,
+                "audio",
+                record.format.value,
+                record.format.content_type,
+                duration_seconds=round(duration, 3),
+            )
+            artifacts = [audio_artifact]
+            if record.subtitles:
+                for path in (timings.srt, timings.vtt, timings.marks):
+                    fmt = path.suffix.lstrip(".")
+                    kind = "marks" if fmt == "json" else "subtitles"
+                    artifacts.append(
+                        upload(
+                            self._store,
+                            path,
+                            keys.job_file(record.id, path.name),
+                            kind,
+                            fmt,
+                            CONTENT_TYPES[fmt],
+                        )
+                    )
+            artifacts.append(
+                upload_manifest(self._store, record, artifacts, keys.job_file(record.id, "manifest.json"))
+            )
+        log.info("job_rendered", audio_seconds=round(duration, 2), bytes=audio_artifact.bytes, cues=cues)
+        result = AudioResult(
             key=key,
             format=record.format,
             duration_seconds=round(duration, 3),
-            bytes=size,
+            bytes=audio_artifact.bytes,
             sample_rate=engine.sample_rate,
             loudness_lufs=measured.integrated_lufs if measured else None,
         )
+        return result, artifacts

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from api.deps import ServicesDep, voice_or_422
 from api.errors import ApiError
-from api.models import AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
+from api.models import ArtifactOut, AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
 from kontho.errors import TransientError
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
 from kontho.schemas import JobError, JobRecord, JobState
@@ -56,6 +56,7 @@ def create_job(body: CreateJobRequest, services: ServicesDep, response: Response
         format=body.format,
         title=body.title,
         loudness=body.loudness,
+        subtitles=body.subtitles,
         text_chars=len(body.text),
     )
     structlog.contextvars.bind_contextvars(job_id=record.id, tenant="default")
@@ -101,8 +102,21 @@ def get_result(job_id: JobId, services: ServicesDep) -> ResultOut:
     expires = services.settings.presign_expires_seconds
     result = record.result
     filename = f"{record.id}.{result.format.value}"
+    artifacts = [
+        ArtifactOut(
+            kind=a.kind,
+            format=a.format,
+            chapter=a.chapter,
+            duration_seconds=a.duration_seconds,
+            bytes=a.bytes,
+            sha256=a.sha256,
+            url=services.store.presign_get(a.key, expires, filename=a.key.rsplit("/", 1)[-1]),
+        )
+        for a in record.artifacts
+    ]
     return ResultOut(
         id=record.id,
+        artifacts=artifacts,
         audio=AudioOut(
             url=services.store.presign_get(result.key, expires, filename=filename),
             expires_at=datetime.now(UTC) + timedelta(seconds=expires),

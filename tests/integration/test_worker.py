@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -244,3 +245,56 @@ def test_the_programme_is_normalized_to_its_loudness_target(
     assert record is not None
     assert record.result is not None
     assert record.result.loudness_lufs is not None
+
+
+def test_subtitles_and_marks_follow_the_audio_to_its_last_sample(
+    api: TestClient, consumer: Consumer, tmp_path: Path
+) -> None:
+    import hashlib
+    import json
+
+    text = "পদ্মার পাড়ে ছোট একটি গ্রাম। সেখানে ২৫০টি পরিবার বাস করে!\r\n\r\nসবাই কি নদীর সঙ্গে বাঁধা? হ্যাঁ।"
+    job_id = api.post(
+        "/v1/jobs", json={"text": text, "format": "wav", "subtitles": True, "loudness": "off"}
+    ).json()["id"]
+    consumer.run(burst=True)
+    result = api.get(f"/v1/jobs/{job_id}/result").json()
+    by_kind = {(a["kind"], a["format"]): a for a in result["artifacts"]}
+    assert set(by_kind) == {
+        ("audio", "wav"),
+        ("subtitles", "srt"),
+        ("subtitles", "vtt"),
+        ("marks", "json"),
+        ("manifest", "json"),
+    }
+    files = {name: httpx.get(a["url"]).content for name, a in by_kind.items()}
+    for name, artifact in by_kind.items():
+        assert len(files[name]) == artifact["bytes"]
+        if artifact["sha256"]:
+            assert hashlib.sha256(files[name]).hexdigest() == artifact["sha256"]
+    manifest = json.loads(files[("manifest", "json")])
+    assert {a["key"].rsplit("/", 1)[-1] for a in manifest["artifacts"]} == {
+        "audio.wav",
+        "subtitles.srt",
+        "subtitles.vtt",
+        "marks.json",
+    }
+
+    marks = json.loads(files[("marks", "json")])
+    sentences = ["পদ্মার পাড়ে ছোট একটি গ্রাম।", "সেখানে ২৫০টি পরিবার বাস করে!", "সবাই কি নদীর সঙ্গে বাঁধা?", "হ্যাঁ।"]
+    assert [text[m["start_char"] : m["end_char"]] for m in marks] == sentences
+    assert all(a["end_ms"] <= b["start_ms"] for a, b in itertools.pairwise(marks))
+    duration_ms = result["audio"]["duration_seconds"] * 1000
+    assert marks[-1]["end_ms"] == pytest.approx(duration_ms, abs=1)  # the last cue ends with the audio
+    (tmp_path / "a.wav").write_bytes(files[("audio", "wav")])
+    assert AudioSegment.from_file(tmp_path / "a.wav").duration_seconds * 1000 == pytest.approx(
+        duration_ms, abs=2
+    )
+
+    srt = files[("subtitles", "srt")].decode()
+    assert srt.startswith("1\n00:00:00,000 --> ")
+    assert srt.count(" --> ") == 4
+    assert "৪\n" not in srt
+    vtt = files[("subtitles", "vtt")].decode()
+    assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> ")
+    assert sentences[1] in vtt  # cues show the text as written, not as read

@@ -1,0 +1,61 @@
+"""What a job leaves behind: each file described (size, SHA-256), uploaded, and listed in a manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from kontho.jobstore import JobStore
+from kontho.schemas import Artifact, JobRecord
+
+CONTENT_TYPES = {
+    "srt": "application/x-subrip; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def upload(
+    store: JobStore,
+    path: Path,
+    key: str,
+    kind: str,
+    fmt: str,
+    content_type: str,
+    duration_seconds: float | None = None,
+    chapter: int | None = None,
+) -> Artifact:
+    checksum = sha256_of(path)
+    size = store.upload_file(key, path, content_type)
+    return Artifact.model_validate(
+        {
+            "kind": kind,
+            "format": fmt,
+            "key": key,
+            "bytes": size,
+            "sha256": checksum,
+            "duration_seconds": duration_seconds,
+            "chapter": chapter,
+        }
+    )
+
+
+def upload_manifest(store: JobStore, record: JobRecord, artifacts: list[Artifact], key: str) -> Artifact:
+    manifest = {
+        "job_id": record.id,
+        "voice": record.voice,
+        "created_at": record.created_at.isoformat(),
+        "artifacts": [a.model_dump(exclude_none=True) for a in artifacts],
+    }
+    body = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+    store.put_bytes(key, body, "application/json")
+    return Artifact(kind="manifest", format="json", key=key, bytes=len(body))

@@ -1,0 +1,95 @@
+"""Sentence timings from the actual sample offsets: SRT and WebVTT subtitles and JSON marks.
+
+Written to disk cue by cue as the programme is assembled, so a book's timings never sit in memory. Each
+cue spans the sentence's audio, from the first sample of its first chunk to the last sample of its last
+(a sentence longer than a chunk spans several); the final cue therefore ends where the audio ends.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from kontho.text.chunking import Chunk, as_written
+
+
+@dataclass
+class _Cue:
+    sentence: int
+    start_sample: int
+    end_sample: int
+    start_char: int
+    end_char: int
+
+
+def _clock(ms: int, separator: str) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+class TimingWriter:
+    def __init__(self, folder: Path, text: str, sample_rate: int) -> None:
+        self.srt = folder / "subtitles.srt"
+        self.vtt = folder / "subtitles.vtt"
+        self.marks = folder / "marks.json"
+        self._text = text
+        self._rate = sample_rate
+        self._open: _Cue | None = None
+        self._count = 0
+        self._files: list[IO[str]] = []
+
+    def __enter__(self) -> TimingWriter:
+        self._srt = self.srt.open("w", encoding="utf-8")
+        self._vtt = self.vtt.open("w", encoding="utf-8")
+        self._json = self.marks.open("w", encoding="utf-8")
+        self._files = [self._srt, self._vtt, self._json]
+        self._vtt.write("WEBVTT\n\n")
+        self._json.write("[")
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        for f in self._files:
+            f.close()
+
+    def add(self, chunk: Chunk, start_sample: int, end_sample: int) -> None:
+        """Record that ``chunk``'s speech occupies samples [start, end) of the programme."""
+        if self._open is not None and self._open.sentence == chunk.sentence:
+            self._open.end_sample = end_sample
+            return
+        self._emit()
+        self._open = _Cue(chunk.sentence, start_sample, end_sample, chunk.start, chunk.end)
+
+    def close(self) -> int:
+        """Write the last cue and finish the files; returns the number of cues."""
+        self._emit()
+        self._json.write("\n]\n")
+        return self._count
+
+    def _ms(self, sample: int) -> int:
+        return round(sample * 1000 / self._rate)
+
+    def _emit(self) -> None:
+        cue, self._open = self._open, None
+        if cue is None:
+            return
+        self._count += 1
+        start, end = self._ms(cue.start_sample), self._ms(cue.end_sample)
+        line = as_written(self._text[cue.start_char : cue.end_char])
+        self._srt.write(f"{self._count}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{line}\n\n")
+        self._vtt.write(f"{_clock(start, '.')} --> {_clock(end, '.')}\n{line}\n\n")
+        mark = {
+            "index": self._count - 1,
+            "text": line,
+            "start_ms": start,
+            "end_ms": end,
+            "start_char": cue.start_char,
+            "end_char": cue.end_char,
+        }
+        self._json.write(("\n" if self._count == 1 else ",\n") + json.dumps(mark, ensure_ascii=False))
