@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -13,8 +14,9 @@ from kontho.errors import InvalidJob
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, AudioResult, JobRecord, Loudness
 from kontho.settings import Settings
+from kontho.text.chunking import Chunk
 from kontho.text.frontend import pause_after, pauses_for, prepare
-from kontho.voices import VoiceCatalog
+from kontho.voices import Voice, VoiceCatalog
 from worker.artifacts import CONTENT_TYPES, upload, upload_manifest
 from worker.audio.assemble import WavAssembler, trim_silence
 from worker.audio.encode import encode
@@ -51,6 +53,16 @@ class EngineCache:
         return engine
 
 
+@dataclass(frozen=True)
+class Programme:
+    """The assembled, not yet encoded, audio of a job, with its timings, in a scratch folder."""
+
+    wav: Path
+    seconds: float
+    sample_rate: int
+    timings: TimingWriter
+
+
 class Pipeline:
     def __init__(self, settings: Settings, store: JobStore, engines: EngineCache) -> None:
         self._settings = settings
@@ -63,109 +75,112 @@ class Pipeline:
             raise InvalidJob("the job's input text is missing from storage")
         voice = self._engines.catalog.get(record.voice)
         engine = self._engines.get(record.voice)
-        params, s = voice.params, self._settings
         prepared = prepare(
             text,
-            params.max_chunk_chars or s.chunk_max_chars,
+            voice.params.max_chunk_chars or self._settings.chunk_max_chars,
             engine.vocabulary,
             sentence_per_chunk=record.subtitles,
         )
-        chunks = prepared.chunks
-        if not chunks:
+        if not prepared.chunks:
             raise InvalidJob("the text has nothing the voice can read aloud")
-        sentence_ms, paragraph_ms = pauses_for(params, s)
         progress.record = progress.record.touch(warnings=prepared.warnings)
-        params_key = params.model_dump_json()
-        digests = [chunk_digest(engine.fingerprint, params_key, c.text) for c in chunks]
-
         with (
             Checkpoints(self._store, record.id, engine.sample_rate) as checkpoints,
             tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp,
         ):
-            missing = [i for i, digest in enumerate(digests) if not checkpoints.has(digest)]
-            progress.plan(total=len(chunks), to_render=len(missing))
-            log.info(
-                "job_planned",
-                chunks=len(chunks),
-                to_render=len(missing),
-                characters=len(text),
-                warnings=len(prepared.warnings),
-            )
-            # Lazy: the engine renders (in batches) only the chunks no earlier attempt stored.
-            fresh = engine.synthesize([chunks[i].text for i in missing])
-            pending = set(missing)
-            reused = 0
-            wav_path = Path(tmp) / "programme.wav"
-            with (
-                WavAssembler(wav_path, engine.sample_rate) as out,
-                TimingWriter(Path(tmp), text, engine.sample_rate) as timings,
-            ):
-                for chunk, digest in zip(chunks, digests, strict=True):
-                    audio = None if chunk.index in pending else checkpoints.load(digest)
-                    if audio is not None:
-                        reused += 1
-                    else:
-                        source = fresh if chunk.index in pending else engine.synthesize([chunk.text])
-                        audio = trim_silence(next(iter(source)))
-                        checkpoints.save(digest, audio)
-                    speech_starts = out.frames
-                    out.write(audio)
-                    timings.add(chunk, speech_starts, out.frames)
-                    out.pause(pause_after(chunk.boundary, sentence_ms, paragraph_ms))
-                    progress.update(chunk.index + 1, len(chunks), reused=reused, audio_seconds=out.seconds)
-                duration = out.seconds
-                cues = timings.close()
-            checkpoints.flush()
-            log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
-            measured = None
-            audio_filter = None
-            if record.loudness is not Loudness.OFF:
-                target = PRESETS[record.loudness.value]
-                measured = measure(wav_path, target)
-                audio_filter = normalize_filter(target, measured, engine.sample_rate)
-            encoded = encode(
-                wav_path,
-                Path(tmp) / f"audio.{record.format.value}",
-                record.format,
-                mp3_bitrate=self._settings.mp3_bitrate,
-                title=record.title,
-                audio_filter=audio_filter,
-            )
-            key = keys.job_audio(record.id, record.format.value)
-            audio_artifact = upload(
-                self._store,
-                encoded,
-                key,
-                "audio",
-                record.format.value,
-                record.format.content_type,
-                duration_seconds=round(duration, 3),
-            )
-            artifacts = [audio_artifact]
-            if record.subtitles:
-                for path in (timings.srt, timings.vtt, timings.marks):
-                    fmt = path.suffix.lstrip(".")
-                    kind = "marks" if fmt == "json" else "subtitles"
-                    artifacts.append(
-                        upload(
-                            self._store,
-                            path,
-                            keys.job_file(record.id, path.name),
-                            kind,
-                            fmt,
-                            CONTENT_TYPES[fmt],
-                        )
-                    )
-            artifacts.append(
-                upload_manifest(self._store, record, artifacts, keys.job_file(record.id, "manifest.json"))
-            )
-        log.info("job_rendered", audio_seconds=round(duration, 2), bytes=audio_artifact.bytes, cues=cues)
+            programme = self._assemble(text, voice, engine, prepared.chunks, checkpoints, progress, Path(tmp))
+            return self._publish(record, programme, Path(tmp))
+
+    def _assemble(
+        self,
+        text: str,
+        voice: Voice,
+        engine: Engine,
+        chunks: list[Chunk],
+        checkpoints: Checkpoints,
+        progress: ProgressReporter,
+        folder: Path,
+    ) -> Programme:
+        """Chunks to one WAV on disk, in order: stored chunks reused, missing ones rendered and stored."""
+        sentence_ms, paragraph_ms = pauses_for(voice.params, self._settings)
+        params_key = voice.params.model_dump_json()
+        digests = [chunk_digest(engine.fingerprint, params_key, c.text) for c in chunks]
+        missing = [i for i, digest in enumerate(digests) if not checkpoints.has(digest)]
+        progress.plan(total=len(chunks), to_render=len(missing))
+        log.info("job_planned", chunks=len(chunks), to_render=len(missing), characters=len(text))
+        # Lazy: the engine renders (in batches) only the chunks no earlier attempt stored.
+        fresh = engine.synthesize([chunks[i].text for i in missing])
+        pending = set(missing)
+        reused = 0
+        wav = folder / "programme.wav"
+        with (
+            WavAssembler(wav, engine.sample_rate) as out,
+            TimingWriter(folder, text, engine.sample_rate) as timings,
+        ):
+            for chunk, digest in zip(chunks, digests, strict=True):
+                audio = None if chunk.index in pending else checkpoints.load(digest)
+                if audio is not None:
+                    reused += 1
+                else:
+                    source = fresh if chunk.index in pending else engine.synthesize([chunk.text])
+                    audio = trim_silence(next(iter(source)))
+                    checkpoints.save(digest, audio)
+                speech_starts = out.frames
+                out.write(audio)
+                timings.add(chunk, speech_starts, out.frames)
+                out.pause(pause_after(chunk.boundary, sentence_ms, paragraph_ms))
+                progress.update(chunk.index + 1, len(chunks), reused=reused, audio_seconds=out.seconds)
+            timings.close()
+        checkpoints.flush()
+        log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
+        return Programme(wav=wav, seconds=out.seconds, sample_rate=engine.sample_rate, timings=timings)
+
+    def _publish(
+        self, record: JobRecord, programme: Programme, folder: Path
+    ) -> tuple[AudioResult, list[Artifact]]:
+        """Normalize loudness, encode, upload the audio and (when asked) the timings, then the manifest."""
+        measured = None
+        audio_filter = None
+        if record.loudness is not Loudness.OFF:
+            target = PRESETS[record.loudness.value]
+            measured = measure(programme.wav, target)
+            audio_filter = normalize_filter(target, measured, programme.sample_rate)
+        encoded = encode(
+            programme.wav,
+            folder / f"audio.{record.format.value}",
+            record.format,
+            mp3_bitrate=self._settings.mp3_bitrate,
+            title=record.title,
+            audio_filter=audio_filter,
+        )
+        key = keys.job_audio(record.id, record.format.value)
+        audio = upload(
+            self._store,
+            encoded,
+            key,
+            "audio",
+            record.format.value,
+            record.format.content_type,
+            duration_seconds=round(programme.seconds, 3),
+        )
+        artifacts = [audio]
+        if record.subtitles:
+            timings = programme.timings
+            for path in (timings.srt, timings.vtt, timings.marks):
+                fmt = path.suffix.lstrip(".")
+                kind = "marks" if fmt == "json" else "subtitles"
+                name = keys.job_file(record.id, path.name)
+                artifacts.append(upload(self._store, path, name, kind, fmt, CONTENT_TYPES[fmt]))
+        artifacts.append(
+            upload_manifest(self._store, record, artifacts, keys.job_file(record.id, "manifest.json"))
+        )
+        log.info("job_rendered", audio_seconds=round(programme.seconds, 2), bytes=audio.bytes)
         result = AudioResult(
             key=key,
             format=record.format,
-            duration_seconds=round(duration, 3),
-            bytes=audio_artifact.bytes,
-            sample_rate=engine.sample_rate,
+            duration_seconds=round(programme.seconds, 3),
+            bytes=audio.bytes,
+            sample_rate=programme.sample_rate,
             loudness_lufs=measured.integrated_lufs if measured else None,
         )
         return result, artifacts
