@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from kontho.voices import Voice, VoiceCatalog
 from worker.artifacts import CONTENT_TYPES, upload, upload_manifest
 from worker.audio.assemble import WavAssembler, trim_silence
 from worker.audio.encode import encode
-from worker.audio.loudness import PRESETS, measure, normalize_filter
+from worker.audio.loudness import PRESETS, gain_filter
+from worker.audio.meter import LoudnessMeter
 from worker.checkpoints import Checkpoints, chunk_digest
 from worker.engines import Engine, engine_for
 from worker.progress import ProgressReporter
@@ -61,6 +63,7 @@ class Programme:
     seconds: float
     sample_rate: int
     timings: TimingWriter
+    meter: LoudnessMeter
 
 
 class Pipeline:
@@ -113,6 +116,7 @@ class Pipeline:
         pending = set(missing)
         reused = 0
         wav = folder / "programme.wav"
+        meter = LoudnessMeter(engine.sample_rate)
         with (
             WavAssembler(wav, engine.sample_rate) as out,
             TimingWriter(folder, text, engine.sample_rate) as timings,
@@ -127,24 +131,28 @@ class Pipeline:
                     checkpoints.save(digest, audio)
                 speech_starts = out.frames
                 out.write(audio)
+                meter.feed(audio)
                 timings.add(chunk, speech_starts, out.frames)
-                out.pause(pause_after(chunk.boundary, sentence_ms, paragraph_ms))
+                pause_ms = pause_after(chunk.boundary, sentence_ms, paragraph_ms)
+                out.pause(pause_ms)
+                meter.feed_silence(engine.sample_rate * pause_ms // 1000)
                 progress.update(chunk.index + 1, len(chunks), reused=reused, audio_seconds=out.seconds)
             timings.close()
         checkpoints.flush()
         log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
-        return Programme(wav=wav, seconds=out.seconds, sample_rate=engine.sample_rate, timings=timings)
+        return Programme(
+            wav=wav, seconds=out.seconds, sample_rate=engine.sample_rate, timings=timings, meter=meter
+        )
 
     def _publish(
         self, record: JobRecord, programme: Programme, folder: Path
     ) -> tuple[AudioResult, list[Artifact]]:
         """Normalize loudness, encode, upload the audio and (when asked) the timings, then the manifest."""
-        measured = None
+        lufs = programme.meter.integrated_lufs
         audio_filter = None
         if record.loudness is not Loudness.OFF:
             target = PRESETS[record.loudness.value]
-            measured = measure(programme.wav, target)
-            audio_filter = normalize_filter(target, measured, programme.sample_rate)
+            audio_filter = gain_filter(target, lufs, programme.meter.true_peak_dbtp)
         encoded = encode(
             programme.wav,
             folder / f"audio.{record.format.value}",
@@ -181,6 +189,6 @@ class Pipeline:
             duration_seconds=round(programme.seconds, 3),
             bytes=audio.bytes,
             sample_rate=programme.sample_rate,
-            loudness_lufs=measured.integrated_lufs if measured else None,
+            loudness_lufs=round(lufs, 2) if math.isfinite(lufs) else None,
         )
         return result, artifacts

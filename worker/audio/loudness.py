@@ -1,12 +1,13 @@
-"""Loudness normalization of the whole programme with ffmpeg's two-pass loudnorm (EBU R128).
+"""Loudness normalization of the whole programme (EBU R128).
 
-The first pass measures the assembled WAV, streaming from disk; the second applies one linear gain to
-the whole programme while encoding, so every chapter keeps its level relative to the others.
+The streaming meter (``worker/audio/meter.py``) measures the programme while it is assembled; encoding
+then applies one gain to the whole programme, so every chapter keeps its level relative to the others,
+and a limiter where that gain would push peaks past the true-peak ceiling. ``measure`` runs ffmpeg's
+ebur128 filter on a file: the independent reference the tests and benchmarks check results against.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import shutil
@@ -16,9 +17,7 @@ from pathlib import Path
 
 from kontho.errors import EncodeFailed
 
-_LRA = 11.0
 _QUIETEST_LUFS = -70.0  # EBU R128's absolute gate
-_JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -37,67 +36,38 @@ PRESETS = {
 class Measurement:
     integrated_lufs: float
     true_peak_dbtp: float
-    lra: float
-    threshold: float
-    offset: float
 
 
-def _loudnorm(target: LoudnessTarget) -> str:
-    return f"loudnorm=I={target.integrated_lufs}:TP={target.true_peak_dbtp}:LRA={_LRA}"
-
-
-def measure(wav: Path, target: LoudnessTarget) -> Measurement:
+def measure(path: Path) -> Measurement:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise EncodeFailed("ffmpeg is not installed (Debian: apt-get install ffmpeg)")
     done = subprocess.run(
-        [
-            ffmpeg,
-            "-nostdin",
-            "-hide_banner",
-            "-i",
-            str(wav),
-            "-af",
-            f"{_loudnorm(target)}:print_format=json",
-            "-f",
-            "null",
-            "-",
-        ],
+        [ffmpeg, "-nostdin", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
         capture_output=True,
         text=True,
         timeout=3600,
         check=False,
     )
-    found = _JSON_BLOCK.search(done.stderr)
-    if done.returncode != 0 or found is None:
+    integrated = re.findall(r"I:\s+(-?[\d.]+|-inf) LUFS", done.stderr)
+    peak = re.findall(r"Peak:\s+(-?[\d.]+|-inf) dBFS", done.stderr)
+    if done.returncode != 0 or not integrated or not peak:
         raise EncodeFailed(f"ffmpeg could not measure loudness: {done.stderr[-400:]}")
-    values = json.loads(found.group(0))
-    return Measurement(
-        integrated_lufs=float(values["input_i"]),
-        true_peak_dbtp=float(values["input_tp"]),
-        lra=float(values["input_lra"]),
-        threshold=float(values["input_thresh"]),
-        offset=float(values["target_offset"]),
-    )
+    return Measurement(integrated_lufs=float(integrated[-1]), true_peak_dbtp=float(peak[-1]))
 
 
-def normalize_filter(target: LoudnessTarget, measured: Measurement, sample_rate: int) -> str | None:
-    """The second pass: one linear gain for the whole programme, back at the programme's sample rate.
+def gain_filter(target: LoudnessTarget, integrated_lufs: float, true_peak_dbtp: float) -> str | None:
+    """ffmpeg filters that bring the programme to ``target``; None when there is nothing to measure.
 
-    None for a programme too quiet to measure (silence, or below the gating threshold): there is no
-    level to correct, and loudnorm refuses infinite measurements.
+    A programme too quiet to gate (silence, or below -70 LUFS) has no level to correct.
     """
-    values = (
-        measured.integrated_lufs,
-        measured.true_peak_dbtp,
-        measured.lra,
-        measured.threshold,
-        measured.offset,
-    )
-    if not all(math.isfinite(v) for v in values) or measured.integrated_lufs < _QUIETEST_LUFS:
+    if not math.isfinite(integrated_lufs) or integrated_lufs < _QUIETEST_LUFS:
         return None
-    return (
-        f"{_loudnorm(target)}:measured_I={measured.integrated_lufs}:measured_TP={measured.true_peak_dbtp}"
-        f":measured_LRA={measured.lra}:measured_thresh={measured.threshold}:offset={measured.offset}"
-        f":linear=true,aresample={sample_rate},aformat=channel_layouts=mono"
-    )
+    gain = target.integrated_lufs - integrated_lufs
+    chain = f"volume={gain:.2f}dB"
+    if true_peak_dbtp + gain > target.true_peak_dbtp:
+        # Speech often peaks 15-20 dB above its loudness: a fast limiter holds the ceiling, with half a
+        # dB of room for peaks between samples.
+        ceiling = 10 ** ((target.true_peak_dbtp - 0.5) / 20)
+        chain += f",alimiter=limit={ceiling:.4f}:level=false:attack=5:release=50"
+    return chain
