@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.precision
+	$(BIN)/python -m bench.longform
 
 clean:
 	rm -rf $(VENV) .kontho out .pytest_cache .mypy_cache .ruff_cache

@@ -78,6 +78,9 @@ class LocalStack:
         self._workers.append(worker)
         return worker
 
+    def worker_pids(self) -> list[int]:
+        return [w.pid for w in self._workers]
+
     def kill_worker(self, index: int = 0) -> None:
         """SIGKILL a worker, as a lost node or the OOM killer would: no drain, no last word."""
         worker = self._workers[index]
