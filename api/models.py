@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -23,6 +24,12 @@ class CreateJobRequest(BaseModel):
     subtitles: bool = Field(
         default=False, description="Also produce SRT and WebVTT subtitles and JSON sentence marks."
     )
+    text_format: Literal["plain", "markdown"] = Field(
+        default="plain",
+        description="markdown: # and ## headings start chapters. See the README for plain text.",
+    )
+    read_chapter_titles: bool = Field(default=True, description="Read each chapter's heading aloud.")
+    author: str | None = Field(default=None, max_length=300, description="Author, in the audio's metadata.")
     loudness: Loudness = Field(
         default=Loudness.AUDIOBOOK,
         description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",

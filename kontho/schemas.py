@@ -32,6 +32,7 @@ class AudioFormat(StrEnum):
     WAV = "wav"
     FLAC = "flac"
     OGG = "ogg"  # Opus in an Ogg container
+    M4B = "m4b"  # AAC in MP4, with chapter markers: the audiobook format
 
     @property
     def content_type(self) -> str:
@@ -40,6 +41,7 @@ class AudioFormat(StrEnum):
             AudioFormat.WAV: "audio/wav",
             AudioFormat.FLAC: "audio/flac",
             AudioFormat.OGG: "audio/ogg",
+            AudioFormat.M4B: "audio/mp4",
         }[self]
 
 
@@ -108,6 +110,9 @@ class JobRecord(BaseModel):
     title: str | None = None
     loudness: Loudness = Loudness.AUDIOBOOK
     subtitles: bool = False
+    text_format: Literal["plain", "markdown"] = "plain"
+    read_chapter_titles: bool = True
+    author: str | None = None
     text_chars: int
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

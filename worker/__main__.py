@@ -27,6 +27,8 @@ EXIT_INTERRUPTED = 130
 
 
 def build_consumer(settings: Settings) -> Consumer:
+    if settings.work_dir is not None:
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
     store = JobStore(s3_client(settings), settings.bucket)
     sqs = sqs_client(settings)
     queue = (

@@ -15,12 +15,12 @@ from kontho.errors import InvalidJob
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, AudioResult, JobRecord, Loudness
 from kontho.settings import Settings
-from kontho.text.chunking import Chunk
-from kontho.text.frontend import pause_after, pauses_for, prepare
+from kontho.text.frontend import PreparedText, pause_after, pauses_for, prepare
+from kontho.text.numbers import to_bangla_digits
 from kontho.voices import Voice, VoiceCatalog
 from worker.artifacts import CONTENT_TYPES, upload, upload_manifest
 from worker.audio.assemble import WavAssembler, trim_silence
-from worker.audio.encode import encode
+from worker.audio.encode import CHAPTERED, encode, write_chapters
 from worker.audio.loudness import PRESETS, gain_filter
 from worker.audio.meter import LoudnessMeter
 from worker.checkpoints import Checkpoints, chunk_digest
@@ -64,6 +64,8 @@ class Programme:
     sample_rate: int
     timings: TimingWriter
     meter: LoudnessMeter
+    chapters: list[tuple[str, int, int]]
+    """(title, start ms, end ms) of each chapter."""
 
 
 class Pipeline:
@@ -83,6 +85,8 @@ class Pipeline:
             voice.params.max_chunk_chars or self._settings.chunk_max_chars,
             engine.vocabulary,
             sentence_per_chunk=record.subtitles,
+            markdown=record.text_format == "markdown",
+            read_titles=record.read_chapter_titles,
         )
         if not prepared.chunks:
             raise InvalidJob("the text has nothing the voice can read aloud")
@@ -91,7 +95,7 @@ class Pipeline:
             Checkpoints(self._store, record.id, engine.sample_rate) as checkpoints,
             tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp,
         ):
-            programme = self._assemble(text, voice, engine, prepared.chunks, checkpoints, progress, Path(tmp))
+            programme = self._assemble(text, voice, engine, prepared, checkpoints, progress, Path(tmp))
             return self._publish(record, programme, Path(tmp))
 
     def _assemble(
@@ -99,12 +103,14 @@ class Pipeline:
         text: str,
         voice: Voice,
         engine: Engine,
-        chunks: list[Chunk],
+        prepared: PreparedText,
         checkpoints: Checkpoints,
         progress: ProgressReporter,
         folder: Path,
     ) -> Programme:
         """Chunks to one WAV on disk, in order: stored chunks reused, missing ones rendered and stored."""
+        chunks = prepared.chunks
+        chapter_starts: list[int] = []
         sentence_ms, paragraph_ms = pauses_for(voice.params, self._settings)
         params_key = voice.params.model_dump_json()
         digests = [chunk_digest(engine.fingerprint, params_key, c.text) for c in chunks]
@@ -129,6 +135,8 @@ class Pipeline:
                     source = fresh if chunk.index in pending else engine.synthesize([chunk.text])
                     audio = trim_silence(next(iter(source)))
                     checkpoints.save(digest, audio)
+                if chunk.chapter == len(chapter_starts):
+                    chapter_starts.append(out.frames)
                 speech_starts = out.frames
                 out.write(audio)
                 meter.feed(audio)
@@ -136,12 +144,29 @@ class Pipeline:
                 pause_ms = pause_after(chunk.boundary, sentence_ms, paragraph_ms)
                 out.pause(pause_ms)
                 meter.feed_silence(engine.sample_rate * pause_ms // 1000)
-                progress.update(chunk.index + 1, len(chunks), reused=reused, audio_seconds=out.seconds)
+                progress.update(
+                    chunk.index + 1,
+                    len(chunks),
+                    reused=reused,
+                    audio_seconds=out.seconds,
+                    chapter=chunk.chapter + 1,
+                    chapters=len(prepared.chapters),
+                )
             timings.close()
         checkpoints.flush()
         log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
+        ms = [round(frame * 1000 / engine.sample_rate) for frame in [*chapter_starts, out.frames]]
+        chapters = [
+            (plan.title or f"অধ্যায় {to_bangla_digits(n + 1)}", ms[n], ms[n + 1])
+            for n, plan in enumerate(prepared.chapters)
+        ]
         return Programme(
-            wav=wav, seconds=out.seconds, sample_rate=engine.sample_rate, timings=timings, meter=meter
+            wav=wav,
+            seconds=out.seconds,
+            sample_rate=engine.sample_rate,
+            timings=timings,
+            meter=meter,
+            chapters=chapters,
         )
 
     def _publish(
@@ -153,6 +178,11 @@ class Pipeline:
         if record.loudness is not Loudness.OFF:
             target = PRESETS[record.loudness.value]
             audio_filter = gain_filter(target, lufs, programme.meter.true_peak_dbtp)
+        metadata = None
+        if record.format in CHAPTERED:
+            metadata = write_chapters(
+                folder / "chapters.txt", programme.chapters, record.title, record.author
+            )
         encoded = encode(
             programme.wav,
             folder / f"audio.{record.format.value}",
@@ -160,6 +190,7 @@ class Pipeline:
             mp3_bitrate=self._settings.mp3_bitrate,
             title=record.title,
             audio_filter=audio_filter,
+            metadata=metadata,
         )
         key = keys.job_audio(record.id, record.format.value)
         audio = upload(

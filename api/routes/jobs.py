@@ -57,6 +57,9 @@ def create_job(body: CreateJobRequest, services: ServicesDep, response: Response
         title=body.title,
         loudness=body.loudness,
         subtitles=body.subtitles,
+        text_format=body.text_format,
+        read_chapter_titles=body.read_chapter_titles,
+        author=body.author,
         text_chars=len(body.text),
     )
     structlog.contextvars.bind_contextvars(job_id=record.id, tenant="default")

@@ -25,6 +25,7 @@ class Boundary(StrEnum):
     CLAUSE = "clause"
     SENTENCE = "sentence"
     PARAGRAPH = "paragraph"
+    CHAPTER = "chapter"
     END = "end"
 
 
@@ -40,6 +41,7 @@ class Chunk:
     """Code point offset just past the last sentence the chunk reads (or part of)."""
     sentence: int = 0
     """Index of the chunk's first sentence among the text's sentences."""
+    chapter: int = 0
 
 
 def _split_words(text: str, max_chars: int) -> list[str]:
@@ -96,13 +98,19 @@ class _Open:
 
 
 def plan_chunks(
-    text: str, max_chars: int, speak: Callable[[str], str] = as_written, *, sentence_per_chunk: bool = False
+    text: str,
+    max_chars: int,
+    speak: Callable[[str], str] = as_written,
+    *,
+    sentence_per_chunk: bool = False,
+    offset: int = 0,
 ) -> list[Chunk]:
     """Split ``text`` into chunks of at most ``max_chars`` characters (a lone longer word excepted).
 
     ``speak`` turns each sentence as written into what is read aloud, before packing (the front-end's
     verbalizer); a sentence it leaves empty is skipped. With ``sentence_per_chunk`` no two sentences
-    share a chunk, so each sentence's time in the audio is exact (subtitles need that).
+    share a chunk, so each sentence's time in the audio is exact (subtitles need that). ``offset`` is
+    where ``text`` starts in the submitted text, so that chunk spans point into the whole.
     """
     if max_chars < 1:
         raise ValueError("max_chars must be positive")
@@ -139,6 +147,6 @@ def plan_chunks(
             raw[-1] = (raw[-1][0], p_index, Boundary.PARAGRAPH, *raw[-1][3:])
     final = len(raw) - 1
     return [
-        Chunk(i, t, p, Boundary.END if i == final else b, start, end, sid)
+        Chunk(i, t, p, Boundary.END if i == final else b, start + offset, end + offset, sid)
         for i, (t, p, b, start, end, sid) in enumerate(raw)
     ]

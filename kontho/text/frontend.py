@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from kontho.schemas import TextWarning
 from kontho.settings import Settings
+from kontho.text.chapters import split_chapters, strip_markdown
 from kontho.text.chunking import Boundary, Chunk, as_written, plan_chunks
 from kontho.text.unicode import repair_bangla
 from kontho.text.verbalize import verbalize
@@ -30,9 +31,16 @@ _MAX_EXAMPLES = 10
 
 
 @dataclass(frozen=True)
+class ChapterPlan:
+    title: str | None
+    first_chunk: int
+
+
+@dataclass(frozen=True)
 class PreparedText:
     chunks: list[Chunk]
     warnings: list[TextWarning]
+    chapters: list[ChapterPlan] = field(default_factory=list)
 
     @property
     def characters(self) -> int:
@@ -56,31 +64,68 @@ def speakable(sentence: str, vocabulary: frozenset[str], dropped: Counter[str]) 
 
 
 def prepare(
-    text: str, max_chars: int, vocabulary: Iterable[str] | None = None, *, sentence_per_chunk: bool = False
+    text: str,
+    max_chars: int,
+    vocabulary: Iterable[str] | None = None,
+    *,
+    sentence_per_chunk: bool = False,
+    markdown: bool = False,
+    read_titles: bool = True,
 ) -> PreparedText:
+    """The chunks a voice will read, chapter by chapter, and what it cannot read.
+
+    A chapter's heading is read as its first paragraph unless ``read_titles`` is false.
+    """
     allowed = frozenset(vocabulary) | PROSODY_PUNCTUATION if vocabulary is not None else DEFAULT_VOCABULARY
     dropped: Counter[str] = Counter()
-    chunks = plan_chunks(
-        text, max_chars, speak=lambda s: speakable(s, allowed, dropped), sentence_per_chunk=sentence_per_chunk
-    )
+
+    def speak(sentence: str) -> str:
+        return speakable(strip_markdown(sentence) if markdown else sentence, allowed, dropped)
+
+    chunks: list[Chunk] = []
+    chapters: list[ChapterPlan] = []
+    sentences = 0
+    for chapter in split_chapters(text, markdown=markdown):
+        start = chapter.start if read_titles else chapter.heading_end
+        planned = plan_chunks(
+            text[start : chapter.end], max_chars, speak, sentence_per_chunk=sentence_per_chunk, offset=start
+        )
+        if not planned:
+            continue
+        chapters.append(ChapterPlan(chapter.title, len(chunks)))
+        for c in planned:
+            boundary = Boundary.CHAPTER if c.boundary is Boundary.END else c.boundary
+            chunks.append(
+                replace(
+                    c,
+                    index=len(chunks),
+                    sentence=c.sentence + sentences,
+                    chapter=len(chapters) - 1,
+                    boundary=boundary,
+                )
+            )
+        sentences = chunks[-1].sentence + 1
+    if chunks:
+        chunks[-1] = replace(chunks[-1], boundary=Boundary.END)
     warnings = []
     if dropped:
         examples = [ch for ch, _ in dropped.most_common(_MAX_EXAMPLES)]
+        listed = " ".join(f"{ch!r} (U+{ord(ch):04X}) ×{n}" for ch, n in dropped.most_common(_MAX_EXAMPLES))
         warnings.append(
             TextWarning(
                 kind="unsupported_characters",
                 count=sum(dropped.values()),
                 examples=examples,
-                message=f"{sum(dropped.values())} characters the voice cannot read were left out: "
-                + " ".join(f"{ch!r} (U+{ord(ch):04X}) ×{n}" for ch, n in dropped.most_common(_MAX_EXAMPLES)),
+                message=f"{sum(dropped.values())} characters the voice cannot read were left out: {listed}",
             )
         )
-    return PreparedText(chunks=chunks, warnings=warnings)
+    return PreparedText(chunks=chunks, warnings=warnings, chapters=chapters)
 
 
 def pause_after(boundary: Boundary, sentence_ms: int, paragraph_ms: int) -> int:
-    """Silence after a chunk, by what ends it."""
+    """Silence after a chunk, by what ends it; a chapter ends with three paragraph pauses."""
     return {
+        Boundary.CHAPTER: 3 * paragraph_ms,
         Boundary.WORD: 0,
         Boundary.CLAUSE: sentence_ms // 2,
         Boundary.SENTENCE: sentence_ms,

@@ -7,6 +7,7 @@ from num2words import num2words
 
 BANGLA_DIGITS = "০১২৩৪৫৬৭৮৯"
 _TO_ASCII = str.maketrans(BANGLA_DIGITS, "0123456789")
+_TO_BANGLA = str.maketrans("0123456789", BANGLA_DIGITS)
 
 # The irregular ordinals a reader uses for the first ten (and the Sanskrit ones up to twenty);
 # larger ones are the cardinal with -তম.
@@ -37,6 +38,10 @@ _DIGIT_WORDS = ("শূন্য", "এক", "দুই", "তিন", "চা�
 
 def to_ascii_digits(text: str) -> str:
     return text.translate(_TO_ASCII)
+
+
+def to_bangla_digits(value: int | str) -> str:
+    return str(value).translate(_TO_BANGLA)
 
 
 def cardinal(n: int) -> str:

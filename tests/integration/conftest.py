@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from devstack.provision import Resources
 from kontho.settings import Settings
+from worker.__main__ import build_consumer
+from worker.consumer import Consumer
 
 
 @pytest.fixture
@@ -15,3 +17,9 @@ def api(settings: Settings, resources: Resources) -> Iterator[TestClient]:
     """The real app in-process, talking to the moto server over HTTP."""
     with TestClient(create_app(settings), headers={"Authorization": "Bearer kontho-local-key"}) as client:
         yield client
+
+
+@pytest.fixture
+def consumer(settings: Settings, resources: Resources) -> Consumer:
+    """A worker's consumer in-process, on this test's queue."""
+    return build_consumer(settings.model_copy(update={"queue_url": resources.queue_url}))

@@ -118,7 +118,7 @@ def test_overlong_id_is_refused_before_storage(api: TestClient) -> None:
         ({"text": " \n\t "}, "text", "only whitespace"),
         ({}, "text", "Field required"),
         ({"text": TEXT, "voice": "nobody"}, "voice", "unknown voice 'nobody'; known voices: bn-espeak"),
-        ({"text": TEXT, "format": "aiff"}, "format", "'mp3', 'wav', 'flac' or 'ogg'"),
+        ({"text": TEXT, "format": "aiff"}, "format", "'mp3', 'wav', 'flac', 'ogg' or 'm4b'"),
         ({"text": TEXT, "speed": 2}, "speed", "Extra inputs are not permitted"),
         ({"text": 12}, "text", "valid string"),
         ({"text": TEXT, "title": "x" * 301}, "title", "at most 300 characters"),

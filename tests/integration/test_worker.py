@@ -21,7 +21,6 @@ from kontho.jobstore import JobStore
 from kontho.schemas import JobRecord, JobState
 from kontho.settings import Settings
 from kontho.voices import VoiceCatalog
-from worker.__main__ import build_consumer
 from worker.consumer import Consumer
 from worker.engines.base import Audio
 from worker.engines.espeak import EspeakEngine
@@ -29,11 +28,6 @@ from worker.heartbeat import Heartbeat
 from worker.pipeline import EngineCache, Pipeline
 
 TEXT = "পদ্মার পাড়ে ছোট একটি গ্রাম।\nসেখানে ২৫০টি পরিবার বাস করে। সবাই নদীর সঙ্গে বাঁধা।"
-
-
-@pytest.fixture
-def consumer(settings: Settings, resources: Resources) -> Consumer:
-    return build_consumer(settings.model_copy(update={"queue_url": resources.queue_url}))
 
 
 def _messages(settings: Settings, url: str) -> int:

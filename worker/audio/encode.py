@@ -16,7 +16,29 @@ _CODEC_ARGS: dict[AudioFormat, list[str]] = {
     AudioFormat.FLAC: ["-c:a", "flac"],
     # Opus runs at 48 kHz; ffmpeg resamples for it.
     AudioFormat.OGG: ["-c:a", "libopus", "-b:a", "48k", "-ar", "48000"],
+    AudioFormat.M4B: ["-c:a", "aac", "-b:a", "64k", "-f", "ipod"],
 }
+# Formats whose containers carry chapter markers through ffmpeg.
+CHAPTERED = frozenset({AudioFormat.M4B, AudioFormat.MP3})
+
+
+def write_chapters(
+    path: Path, chapters: list[tuple[str, int, int]], title: str | None, author: str | None
+) -> Path:
+    """An ffmetadata file: the programme's title and author, and (title, start ms, end ms) per chapter."""
+
+    def escape(value: str) -> str:
+        return "".join("\\" + ch if ch in "=;#\\\n" else ch for ch in value)
+
+    lines = [";FFMETADATA1"]
+    if title:
+        lines.append(f"title={escape(title)}")
+    if author:
+        lines += [f"artist={escape(author)}", f"album_artist={escape(author)}"]
+    for name, start, end in chapters:
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={escape(name)}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _ffmpeg() -> str:
@@ -33,8 +55,11 @@ def encode(
     mp3_bitrate: str = "128k",
     title: str | None = None,
     audio_filter: str | None = None,
+    metadata: Path | None = None,
 ) -> Path:
     args = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav_path)]
+    if metadata is not None:
+        args += ["-i", str(metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
     if audio_filter:
         args += ["-af", audio_filter]
     args += _CODEC_ARGS[fmt]

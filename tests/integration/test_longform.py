@@ -1,0 +1,89 @@
+"""The shared corpus as one Markdown book: chapters in, a chaptered M4B with subtitles out."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from kontho.text.unicode import normalize_unicode
+from tests.conftest import corpus_chapter
+from worker.audio.loudness import measure
+from worker.consumer import Consumer
+
+TITLES = ["প্রথম পর্ব: আশ্রম", "দ্বিতীয় পর্ব: রাজা", "তৃতীয় পর্ব: বিদায়", "চতুর্থ পর্ব: অভিজ্ঞান"]
+
+
+def _book() -> str:
+    return "\n\n".join(f"# {title}\n\n{corpus_chapter(n + 1)}" for n, title in enumerate(TITLES))
+
+
+def test_a_markdown_book_becomes_a_chaptered_m4b_with_subtitles(
+    api: TestClient, consumer: Consumer, tmp_path: Path
+) -> None:
+    book = _book()
+    job_id = api.post(
+        "/v1/jobs",
+        json={
+            "text": book,
+            "text_format": "markdown",
+            "format": "m4b",
+            "subtitles": True,
+            "title": "শকুন্তলা",
+            "author": "অবনীন্দ্রনাথ ঠাকুর",
+        },
+    ).json()["id"]
+    assert consumer.run(burst=True)["completed"] == 1
+    job = api.get(f"/v1/jobs/{job_id}").json()
+    assert (job["progress"]["chapter"], job["progress"]["chapters"]) == (4, 4)
+    result = api.get(f"/v1/jobs/{job_id}/result").json()
+    files = {(a["kind"], a["format"]): a for a in result["artifacts"]}
+
+    m4b = tmp_path / "book.m4b"
+    m4b.write_bytes(httpx.get(files[("audio", "m4b")]["url"]).content)
+    probe = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_chapters", "-show_format", "-of", "json", str(m4b)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    chapters = probe["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == [normalize_unicode(t) for t in TITLES]
+    assert float(chapters[0]["start_time"]) == 0.0
+    assert all(
+        float(a["end_time"]) <= float(b["start_time"]) + 0.001 for a, b in itertools.pairwise(chapters)
+    )
+    duration = float(probe["format"]["duration"])
+    assert probe["format"]["tags"]["title"] == "শকুন্তলা"
+    assert probe["format"]["tags"]["artist"] == "অবনীন্দ্রনাথ ঠাকুর"
+
+    marks = json.loads(httpx.get(files[("marks", "json")]["url"]).content)
+    assert marks[-1]["end_ms"] / 1000 == pytest.approx(duration, abs=0.5)
+    assert book[marks[0]["start_char"] : marks[0]["end_char"]] == f"# {TITLES[0]}"
+    assert measure(m4b).integrated_lufs == pytest.approx(-18.0, abs=1.0)
+
+
+def test_chapter_titles_can_be_left_unread(api: TestClient, consumer: Consumer) -> None:
+    text = "# ভূমিকা\n\nএকটি কথা।\n\n# শেষ\n\nআরেকটি কথা।"
+    job_id = api.post(
+        "/v1/jobs",
+        json={
+            "text": text,
+            "text_format": "markdown",
+            "read_chapter_titles": False,
+            "subtitles": True,
+            "format": "wav",
+        },
+    ).json()["id"]
+    consumer.run(burst=True)
+    result = api.get(f"/v1/jobs/{job_id}/result").json()
+    marks_url = next(a["url"] for a in result["artifacts"] if a["kind"] == "marks")
+    marks = json.loads(httpx.get(marks_url).content)
+    assert [m["text"] for m in marks] == ["একটি কথা।", "আরেকটি কথা।"]
