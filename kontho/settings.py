@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
     max_text_chars: int = Field(default=2_000_000, ge=1, description="Longest accepted text, characters.")
+    max_chapters: int = Field(default=500, ge=1, le=100_000, description="Most chapters one job may have.")
     presign_expires_seconds: int = Field(default=3600, ge=60, le=604_800, description="Download URL life.")
     default_voice: str = Field(default="bn-espeak", description="Voice used when a job names none.")
     voices_file: Path | None = Field(default=None, description="YAML or JSON voice catalog to add.")

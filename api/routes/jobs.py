@@ -14,6 +14,7 @@ from api.models import ArtifactOut, AudioOut, CreateJobRequest, ErrorBody, Error
 from kontho.errors import TransientError
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
 from kontho.schemas import JobError, JobRecord, JobState
+from kontho.text.chapters import split_chapters
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 log = structlog.get_logger(__name__)
@@ -47,6 +48,16 @@ def create_job(body: CreateJobRequest, services: ServicesDep, response: Response
                 code="text_too_long",
                 field="text",
                 message=f"text has {len(body.text):,} characters; the limit is {settings.max_text_chars:,}",
+            ),
+        )
+    chapters = len(split_chapters(body.text, markdown=body.text_format == "markdown"))
+    if chapters > settings.max_chapters:
+        raise ApiError(
+            413,
+            ErrorBody(
+                code="too_many_chapters",
+                field="text",
+                message=f"text has {chapters:,} chapters; the limit is {settings.max_chapters:,}",
             ),
         )
     voice = voice_or_422(services, body.voice).id

@@ -237,3 +237,12 @@ def test_preview_refuses_bad_input(api: TestClient, body: dict[str, object], sta
     response = api.post("/v1/text/preview", json=body)
     assert response.status_code == status
     assert response.json()["error"]["field"] == field
+
+
+def test_too_many_chapters_is_413_naming_the_limit(settings: Settings, resources: Resources) -> None:
+    with TestClient(create_app(settings.model_copy(update={"max_chapters": 2}))) as client:
+        book = "\n".join(f"# অধ্যায় {n}\nকথা।" for n in range(3))
+        response = client.post("/v1/jobs", json={"text": book, "text_format": "markdown"})
+        assert response.status_code == 413
+        assert response.json()["error"]["message"] == "text has 3 chapters; the limit is 2"
+        assert client.post("/v1/jobs", json={"text": book}).status_code == 202  # plain text: no # headings
