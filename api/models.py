@@ -29,6 +29,7 @@ class CreateJobRequest(BaseModel):
         description="markdown: # and ## headings start chapters. See the README for plain text.",
     )
     read_chapter_titles: bool = Field(default=True, description="Read each chapter's heading aloud.")
+    chapter_files: bool = Field(default=False, description="Also one audio file per chapter.")
     author: str | None = Field(default=None, max_length=300, description="Author, in the audio's metadata.")
     loudness: Loudness = Field(
         default=Loudness.AUDIOBOOK,

@@ -6,6 +6,7 @@ jobs/{id}/input.txt       the submitted text, UTF-8
 jobs/{id}/audio.{ext}     the finished programme
 jobs/{id}/chunks/{digest}.wav   one rendered chunk, named by what produced it (resume checkpoints)
 jobs/{id}/subtitles.srt, subtitles.vtt, marks.json, manifest.json   timings and the artifact list
+jobs/{id}/chapters/{nnnn}.{ext}   one file per chapter, when the job asks
 ```
 """
 
@@ -50,3 +51,8 @@ def job_file(job_id: str, name: str) -> str:
     if name not in _FILE_NAMES:
         raise ValueError(f"not a job file: {name!r}")
     return _prefix(job_id) + name
+
+
+def job_chapter_audio(job_id: str, chapter: int, extension: str) -> str:
+    """``chapter`` counts from 1."""
+    return _prefix(job_id) + f"chapters/{chapter:04d}.{extension}"

@@ -112,6 +112,7 @@ class JobRecord(BaseModel):
     subtitles: bool = False
     text_format: Literal["plain", "markdown"] = "plain"
     read_chapter_titles: bool = True
+    chapter_files: bool = False
     author: str | None = None
     text_chars: int
     created_at: datetime = Field(default_factory=utcnow)

@@ -169,6 +169,38 @@ class Pipeline:
             chapters=chapters,
         )
 
+    def _publish_chapters(
+        self, record: JobRecord, programme: Programme, folder: Path, audio_filter: str | None
+    ) -> list[Artifact]:
+        """One file per chapter, cut from the programme with the same gain, so chapters match the whole."""
+        fmt = record.format
+        artifacts = []
+        for number, (title, start, end) in enumerate(programme.chapters, start=1):
+            path = encode(
+                programme.wav,
+                folder / f"chapter-{number}.{fmt.value}",
+                fmt,
+                mp3_bitrate=self._settings.mp3_bitrate,
+                title=title,
+                audio_filter=audio_filter,
+                span_ms=(start, end),
+            )
+            key = keys.job_chapter_audio(record.id, number, fmt.value)
+            artifacts.append(
+                upload(
+                    self._store,
+                    path,
+                    key,
+                    "chapter_audio",
+                    fmt.value,
+                    fmt.content_type,
+                    duration_seconds=round((end - start) / 1000, 3),
+                    chapter=number,
+                )
+            )
+            path.unlink()
+        return artifacts
+
     def _publish(
         self, record: JobRecord, programme: Programme, folder: Path
     ) -> tuple[AudioResult, list[Artifact]]:
@@ -203,6 +235,8 @@ class Pipeline:
             duration_seconds=round(programme.seconds, 3),
         )
         artifacts = [audio]
+        if record.chapter_files:
+            artifacts += self._publish_chapters(record, programme, folder, audio_filter)
         if record.subtitles:
             timings = programme.timings
             for path in (timings.srt, timings.vtt, timings.marks):

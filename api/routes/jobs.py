@@ -70,6 +70,7 @@ def create_job(body: CreateJobRequest, services: ServicesDep, response: Response
         subtitles=body.subtitles,
         text_format=body.text_format,
         read_chapter_titles=body.read_chapter_titles,
+        chapter_files=body.chapter_files,
         author=body.author,
         text_chars=len(body.text),
     )

@@ -70,7 +70,9 @@ def test_a_markdown_book_becomes_a_chaptered_m4b_with_subtitles(
     assert measure(m4b).integrated_lufs == pytest.approx(-18.0, abs=1.0)
 
 
-def test_chapter_titles_can_be_left_unread(api: TestClient, consumer: Consumer) -> None:
+def test_chapter_titles_can_be_left_unread_and_chapters_come_as_files(
+    api: TestClient, consumer: Consumer, tmp_path: Path
+) -> None:
     text = "# ভূমিকা\n\nএকটি কথা।\n\n# শেষ\n\nআরেকটি কথা।"
     job_id = api.post(
         "/v1/jobs",
@@ -80,6 +82,8 @@ def test_chapter_titles_can_be_left_unread(api: TestClient, consumer: Consumer) 
             "read_chapter_titles": False,
             "subtitles": True,
             "format": "wav",
+            "chapter_files": True,
+            "loudness": "off",
         },
     ).json()["id"]
     consumer.run(burst=True)
@@ -87,3 +91,16 @@ def test_chapter_titles_can_be_left_unread(api: TestClient, consumer: Consumer) 
     marks_url = next(a["url"] for a in result["artifacts"] if a["kind"] == "marks")
     marks = json.loads(httpx.get(marks_url).content)
     assert [m["text"] for m in marks] == ["একটি কথা।", "আরেকটি কথা।"]
+    parts = [a for a in result["artifacts"] if a["kind"] == "chapter_audio"]
+    assert [p["chapter"] for p in parts] == [1, 2]
+    assert sum(p["duration_seconds"] for p in parts) == pytest.approx(
+        result["audio"]["duration_seconds"], abs=0.01
+    )
+    for part in parts:
+        path = tmp_path / f"{part['chapter']}.wav"
+        path.write_bytes(httpx.get(part["url"]).content)
+        assert measure(path).integrated_lufs > -70  # speech, not silence
+        assert (
+            marks[part["chapter"] - 1]["end_ms"] / 1000
+            <= sum(p["duration_seconds"] for p in parts[: part["chapter"]]) + 0.01
+        )

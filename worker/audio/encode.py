@@ -56,8 +56,13 @@ def encode(
     title: str | None = None,
     audio_filter: str | None = None,
     metadata: Path | None = None,
+    span_ms: tuple[int, int] | None = None,
 ) -> Path:
-    args = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav_path)]
+    """Encode ``wav_path`` (or only ``span_ms``, a start and end in milliseconds, of it)."""
+    args = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    if span_ms is not None:
+        args += ["-ss", f"{span_ms[0] / 1000:.3f}", "-t", f"{(span_ms[1] - span_ms[0]) / 1000:.3f}"]
+    args += ["-i", str(wav_path)]
     if metadata is not None:
         args += ["-i", str(metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
     if audio_filter:
