@@ -14,7 +14,7 @@ from api.models import ErrorBody
 from api.routes import health, jobs, text, voices
 from kontho.settings import Settings, get_settings
 
-# JSON may escape every character as \\uXXXX: six bytes per character, plus room for the other fields.
+# JSON may escape every character as a six-byte \\u escape; leave room for the other fields too.
 _BYTES_PER_CHAR = 6
 _BODY_OVERHEAD = 64 * 1024
 
