@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.errors import ApiError
+from api.models import ErrorBody
 from kontho.aws import s3_client, sqs_client
 from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
@@ -35,9 +37,6 @@ class Services:
 
 def voice_or_422(services: Services, voice_id: str | None) -> Voice:
     """The voice a request names (the default when it names none), or a 422 naming the known ones."""
-    from api.errors import ApiError
-    from api.models import ErrorBody
-
     voice_id = voice_id or services.settings.default_voice
     if voice_id not in services.voices:
         raise ApiError(
