@@ -11,7 +11,7 @@ import kontho
 from api.deps import Services
 from api.errors import error_response, install_error_handlers
 from api.models import ErrorBody
-from api.routes import health, jobs, text, voices
+from api.routes import health, jobs, text, uploads, voices
 from kontho.settings import Settings, get_settings
 
 # JSON may escape every character as a six-byte \\u escape; leave room for the other fields too.
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(jobs.router)
+    app.include_router(uploads.router)
     app.include_router(voices.router)
     app.include_router(text.router)
     return app

@@ -5,15 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kontho.schemas import AudioFormat, JobError, JobRecord, JobState, Loudness, TextWarning
+from kontho.schemas import (
+    AudioFormat,
+    JobError,
+    JobRecord,
+    JobState,
+    Loudness,
+    TextWarning,
+    UploadContentType,
+)
 
 
 class CreateJobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="Bangla text to read aloud, UTF-8. Lines are paragraphs.")
+    text: str | None = Field(
+        default=None, description="Bangla text to read aloud, UTF-8. Lines are paragraphs. Or `upload`."
+    )
+    upload: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Id of an upload (POST /v1/uploads) holding the input: EPUB, text or Markdown.",
+    )
     voice: str | None = Field(
         default=None, max_length=64, description="Voice id; the default voice if absent."
     )
@@ -24,9 +39,13 @@ class CreateJobRequest(BaseModel):
     subtitles: bool = Field(
         default=False, description="Also produce SRT and WebVTT subtitles and JSON sentence marks."
     )
-    text_format: Literal["plain", "markdown"] = Field(
-        default="plain",
-        description="markdown: # and ## headings start chapters. See the README for plain text.",
+    text_format: Literal["plain", "markdown"] | None = Field(
+        default=None,
+        description="markdown: # and ## headings start chapters; plain: see the README. Default: plain for "
+        "text, the upload's content type for an upload (an EPUB's chapters come from its table of contents).",
+    )
+    skip_front_matter: bool = Field(
+        default=True, description="EPUB: leave out the cover, title page, copyright page and contents."
     )
     read_chapter_titles: bool = Field(default=True, description="Read each chapter's heading aloud.")
     chapter_files: bool = Field(default=False, description="Also one audio file per chapter.")
@@ -38,10 +57,35 @@ class CreateJobRequest(BaseModel):
 
     @field_validator("text")
     @classmethod
-    def _has_words(cls, value: str) -> str:
-        if not value.strip():
+    def _has_words(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("must contain text to read aloud, not only whitespace")
         return value
+
+    @model_validator(mode="after")
+    def _one_input(self) -> CreateJobRequest:
+        if (self.text is None) == (self.upload is None):
+            raise ValueError("give exactly one of text (inline) and upload (an upload id)")
+        return self
+
+
+class CreateUploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: UploadContentType = Field(description="What the file is.")
+    bytes: int = Field(gt=0, description="The file's exact size; the URL accepts exactly this many bytes.")
+    filename: str | None = Field(default=None, max_length=255, description="For your own records.")
+
+
+class UploadOut(BaseModel):
+    id: str = Field(description="Name it as `upload` in POST /v1/jobs once the file is PUT.")
+    url: str = Field(description="Presigned S3 URL: PUT the file's bytes here.")
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str] = Field(description="Headers the PUT must carry.")
+    expires_at: datetime
+    content_type: UploadContentType
+    bytes: int
+    received: bool = Field(description="Whether the file has arrived in storage.")
 
 
 class ProgressOut(BaseModel):
@@ -69,6 +113,7 @@ class JobOut(BaseModel):
     loudness: Loudness
     subtitles: bool
     text_chars: int
+    upload: str | None = Field(description="The upload the text was read from, if any.")
     progress: ProgressOut
     attempts: int = Field(description="Times a worker has started this job.")
     created_at: datetime
@@ -90,6 +135,7 @@ class JobOut(BaseModel):
             loudness=record.loudness,
             subtitles=record.subtitles,
             text_chars=record.text_chars,
+            upload=record.upload,
             progress=ProgressOut(**record.progress.model_dump(), percent=record.progress.percent),
             attempts=record.attempts,
             created_at=record.created_at,

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 TERMINAL = {"completed", "failed", "cancelled"}
+_CONTENT_TYPES = {".epub": "application/epub+zip", ".md": "text/markdown", ".markdown": "text/markdown"}
 
 
 class KonthoClient:
@@ -22,6 +23,26 @@ class KonthoClient:
 
     def submit(self, text: str, **options: Any) -> dict[str, Any]:
         response = self._http.post("/v1/jobs", json={"text": text, **options})
+        response.raise_for_status()
+        job: dict[str, Any] = response.json()
+        return job
+
+    def upload(self, path: Path, content_type: str | None = None) -> str:
+        """PUT ``path`` to S3 through a presigned upload URL; returns the upload id for ``submit_upload``."""
+        if content_type is None:
+            content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/plain")
+        size = path.stat().st_size
+        response = self._http.post("/v1/uploads", json={"content_type": content_type, "bytes": size})
+        response.raise_for_status()
+        upload: dict[str, Any] = response.json()
+        with path.open("rb") as body:
+            put = httpx.put(upload["url"], content=body, headers=upload["headers"], timeout=300)
+        put.raise_for_status()
+        upload_id: str = upload["id"]
+        return upload_id
+
+    def submit_upload(self, upload_id: str, **options: Any) -> dict[str, Any]:
+        response = self._http.post("/v1/jobs", json={"upload": upload_id, **options})
         response.raise_for_status()
         job: dict[str, Any] = response.json()
         return job

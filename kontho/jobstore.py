@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from kontho import keys
 from kontho.errors import StorageUnavailable
 from kontho.retry import aws_retry
-from kontho.schemas import JobRecord
+from kontho.schemas import JobRecord, UploadRecord
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
@@ -40,18 +40,42 @@ class JobStore:
         body = self._get(keys.job_input(job_id))
         return None if body is None else body.decode("utf-8")
 
-    @aws_retry(StorageUnavailable)
     def put_record(self, record: JobRecord) -> None:
-        self._s3.put_object(
-            Bucket=self.bucket,
-            Key=keys.job_record(record.id),
-            Body=record.model_dump_json().encode("utf-8"),
-            ContentType="application/json",
-        )
+        self.put_bytes(keys.job_record(record.id), record.model_dump_json().encode(), "application/json")
 
     def get_record(self, job_id: str) -> JobRecord | None:
         body = self._get(keys.job_record(job_id))
         return None if body is None else JobRecord.model_validate_json(body)
+
+    def put_upload(self, upload: UploadRecord) -> None:
+        self.put_bytes(keys.upload_record(upload.id), upload.model_dump_json().encode(), "application/json")
+
+    def get_upload(self, upload_id: str) -> UploadRecord | None:
+        body = self._get(keys.upload_record(upload_id))
+        return None if body is None else UploadRecord.model_validate_json(body)
+
+    @aws_retry(StorageUnavailable)
+    def size_of(self, key: str) -> int | None:
+        """The object's size in bytes, or None when there is no such object; reads no content."""
+        try:
+            return self._s3.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+
+    def presign_put(self, key: str, content_type: str, content_length: int, expires_seconds: int) -> str:
+        """A URL that accepts one PUT of exactly ``content_length`` bytes of ``content_type``."""
+        return self._s3.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ContentType": content_type,
+                "ContentLength": content_length,
+            },
+            ExpiresIn=expires_seconds,
+        )
 
     @aws_retry(StorageUnavailable)
     def _get(self, key: str) -> bytes | None:

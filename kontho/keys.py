@@ -7,6 +7,8 @@ jobs/{id}/audio.{ext}     the finished programme
 jobs/{id}/chunks/{digest}.wav   one rendered chunk, named by what produced it (resume checkpoints)
 jobs/{id}/subtitles.srt, subtitles.vtt, marks.json, manifest.json   timings and the artifact list
 jobs/{id}/chapters/{nnnn}.{ext}   one file per chapter, when the job asks
+uploads/{id}/upload.json  an upload's record: content type, declared size, expiry
+uploads/{id}/file         the uploaded file (an EPUB, a text or Markdown file), PUT by the client
 ```
 """
 
@@ -15,11 +17,15 @@ from __future__ import annotations
 from kontho.ids import is_job_id
 
 
-def _prefix(job_id: str) -> str:
+def _folder(kind: str, object_id: str) -> str:
     # A malformed id must never become a key: ids reach here from URLs and queue messages.
-    if not is_job_id(job_id):
-        raise ValueError(f"not a job id: {job_id[:40]!r}")
-    return f"jobs/{job_id}/"
+    if not is_job_id(object_id):  # uploads use the same id scheme as jobs
+        raise ValueError(f"not a {kind} id: {object_id[:40]!r}")
+    return f"{kind}s/{object_id}/"
+
+
+def _prefix(job_id: str) -> str:
+    return _folder("job", job_id)
 
 
 def job_record(job_id: str) -> str:
@@ -56,3 +62,11 @@ def job_file(job_id: str, name: str) -> str:
 def job_chapter_audio(job_id: str, chapter: int, extension: str) -> str:
     """``chapter`` counts from 1."""
     return _prefix(job_id) + f"chapters/{chapter:04d}.{extension}"
+
+
+def upload_record(upload_id: str) -> str:
+    return _folder("upload", upload_id) + "upload.json"
+
+
+def upload_file(upload_id: str) -> str:
+    return _folder("upload", upload_id) + "file"

@@ -99,6 +99,22 @@ class Artifact(BaseModel):
     chapter: int | None = None
 
 
+UploadContentType = Literal["application/epub+zip", "text/plain", "text/markdown"]
+
+
+class UploadRecord(BaseModel):
+    """A place in S3 a client may PUT one input file to, for a job to name later."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    content_type: UploadContentType
+    bytes: int = Field(description="Size the client declared; the presigned URL is signed for it.")
+    filename: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
 class JobRecord(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -111,6 +127,7 @@ class JobRecord(BaseModel):
     loudness: Loudness = Loudness.AUDIOBOOK
     subtitles: bool = False
     text_format: Literal["plain", "markdown"] = "plain"
+    upload: str | None = Field(default=None, description="The upload the text was read from, if any.")
     read_chapter_titles: bool = True
     chapter_files: bool = False
     author: str | None = None

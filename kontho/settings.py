@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", description="Address the API binds to.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
     max_text_chars: int = Field(default=2_000_000, ge=1, description="Longest accepted text, characters.")
+    max_upload_bytes: int = Field(
+        default=100_000_000, ge=1, description="Largest accepted upload (EPUB, text), bytes."
+    )
     max_chapters: int = Field(default=500, ge=1, le=100_000, description="Most chapters one job may have.")
     presign_expires_seconds: int = Field(default=3600, ge=60, le=604_800, description="Download URL life.")
     default_voice: str = Field(default="bn-espeak", description="Voice used when a job names none.")
@@ -54,6 +57,12 @@ class Settings(BaseSettings):
     )
     sentence_pause_ms: int = Field(default=250, ge=0, le=5000, description="Silence between sentences.")
     paragraph_pause_ms: int = Field(default=700, ge=0, le=10_000, description="Silence between paragraphs.")
+    loudness_window_seconds: float = Field(
+        default=300.0,
+        ge=10,
+        le=7200,
+        description="Opening of the programme measured to set its gain; encoding starts after it.",
+    )
     mp3_bitrate: str = Field(default="128k", pattern=r"^\d{2,3}k$", description="MP3 bitrate.")
     model_cache_dir: Path = Field(
         default=Path.home() / ".cache" / "kontho" / "models",

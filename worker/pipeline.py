@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import contextlib
 import tempfile
 import time
 from dataclasses import dataclass
@@ -13,18 +13,18 @@ import structlog
 from kontho import keys
 from kontho.errors import InvalidJob
 from kontho.jobstore import JobStore
-from kontho.schemas import Artifact, AudioResult, JobRecord, Loudness
+from kontho.schemas import Artifact, AudioResult, JobRecord
 from kontho.settings import Settings
 from kontho.text.frontend import PreparedText, pause_after, pauses_for, prepare
 from kontho.text.numbers import to_bangla_digits
 from kontho.voices import Voice, VoiceCatalog
 from worker.artifacts import CONTENT_TYPES, upload, upload_manifest
 from worker.audio.assemble import WavAssembler, trim_silence
-from worker.audio.encode import CHAPTERED, encode, write_chapters
-from worker.audio.loudness import PRESETS, gain_filter
-from worker.audio.meter import LoudnessMeter
+from worker.audio.encode import CHAPTERED, add_metadata, encode, write_chapters
+from worker.audio.master import Master, Mastered
 from worker.checkpoints import Checkpoints, chunk_digest
 from worker.engines import Engine, engine_for
+from worker.prefetch import Ahead
 from worker.progress import ProgressReporter
 from worker.timings import TimingWriter
 
@@ -63,7 +63,7 @@ class Programme:
     seconds: float
     sample_rate: int
     timings: TimingWriter
-    meter: LoudnessMeter
+    mastered: Mastered
     chapters: list[tuple[str, int, int]]
     """(title, start ms, end ms) of each chapter."""
 
@@ -95,11 +95,14 @@ class Pipeline:
             Checkpoints(self._store, record.id, engine.sample_rate) as checkpoints,
             tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp,
         ):
-            programme = self._assemble(text, voice, engine, prepared, checkpoints, progress, Path(tmp))
+            programme = self._assemble(
+                record, text, voice, engine, prepared, checkpoints, progress, Path(tmp)
+            )
             return self._publish(record, programme, Path(tmp))
 
     def _assemble(
         self,
+        record: JobRecord,
         text: str,
         voice: Voice,
         engine: Engine,
@@ -108,7 +111,11 @@ class Pipeline:
         progress: ProgressReporter,
         folder: Path,
     ) -> Programme:
-        """Chunks to one WAV on disk, in order: stored chunks reused, missing ones rendered and stored."""
+        """Chunks to one WAV on disk, in order: stored chunks reused, missing ones rendered and stored.
+
+        The encoder follows the WAV as it grows, so when the last chunk is written most of the encoding
+        is done too.
+        """
         chunks = prepared.chunks
         chapter_starts: list[int] = []
         sentence_ms, paragraph_ms = pauses_for(voice.params, self._settings)
@@ -117,33 +124,46 @@ class Pipeline:
         missing = [i for i, digest in enumerate(digests) if not checkpoints.has(digest)]
         progress.plan(total=len(chunks), to_render=len(missing))
         log.info("job_planned", chunks=len(chunks), to_render=len(missing), characters=len(text))
-        # Lazy: the engine renders (in batches) only the chunks no earlier attempt stored.
-        fresh = engine.synthesize([chunks[i].text for i in missing])
+        # The engine renders (in batches) only the chunks no earlier attempt stored, running ahead of
+        # assembly in a thread of its own.
+        to_render = [chunks[i].text for i in missing]
+        fresh = Ahead(lambda: map(trim_silence, engine.synthesize(to_render)))
+        rendered = iter(fresh)
         pending = set(missing)
         reused = 0
         wav = folder / "programme.wav"
-        meter = LoudnessMeter(engine.sample_rate)
         with (
             WavAssembler(wav, engine.sample_rate) as out,
             TimingWriter(folder, text, engine.sample_rate) as timings,
+            Master(
+                out,
+                folder / f"encoded.{record.format.value}",
+                record.format,
+                record.loudness,
+                self._settings.loudness_window_seconds,
+                self._settings.mp3_bitrate,
+            ) as master,
+            contextlib.closing(fresh),
         ):
             for chunk, digest in zip(chunks, digests, strict=True):
                 audio = None if chunk.index in pending else checkpoints.load(digest)
                 if audio is not None:
                     reused += 1
                 else:
-                    source = fresh if chunk.index in pending else engine.synthesize([chunk.text])
-                    audio = trim_silence(next(iter(source)))
+                    if chunk.index in pending:
+                        audio = next(rendered)
+                    else:  # its checkpoint vanished since planning
+                        audio = trim_silence(next(iter(engine.synthesize([chunk.text]))))
                     checkpoints.save(digest, audio)
                 if chunk.chapter == len(chapter_starts):
                     chapter_starts.append(out.frames)
                 speech_starts = out.frames
                 out.write(audio)
-                meter.feed(audio)
+                master.wrote(audio=audio)
                 timings.add(chunk, speech_starts, out.frames)
                 pause_ms = pause_after(chunk.boundary, sentence_ms, paragraph_ms)
                 out.pause(pause_ms)
-                meter.feed_silence(engine.sample_rate * pause_ms // 1000)
+                master.wrote(silence_frames=engine.sample_rate * pause_ms // 1000)
                 progress.update(
                     chunk.index + 1,
                     len(chunks),
@@ -153,7 +173,9 @@ class Pipeline:
                     chapters=len(prepared.chapters),
                 )
             timings.close()
-        checkpoints.flush()
+            out.close()
+            checkpoints.flush()
+            mastered = master.finish()
         log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
         ms = [round(frame * 1000 / engine.sample_rate) for frame in [*chapter_starts, out.frames]]
         chapters = [
@@ -165,7 +187,7 @@ class Pipeline:
             seconds=out.seconds,
             sample_rate=engine.sample_rate,
             timings=timings,
-            meter=meter,
+            mastered=mastered,
             chapters=chapters,
         )
 
@@ -205,25 +227,19 @@ class Pipeline:
         self, record: JobRecord, programme: Programme, folder: Path
     ) -> tuple[AudioResult, list[Artifact]]:
         """Normalize loudness, encode, upload the audio and (when asked) the timings, then the manifest."""
-        lufs = programme.meter.integrated_lufs
-        audio_filter = None
-        if record.loudness is not Loudness.OFF:
-            target = PRESETS[record.loudness.value]
-            audio_filter = gain_filter(target, lufs, programme.meter.true_peak_dbtp)
-        metadata = None
+        mastered = programme.mastered
+        encoded = mastered.path
         if record.format in CHAPTERED:
             metadata = write_chapters(
                 folder / "chapters.txt", programme.chapters, record.title, record.author
             )
-        encoded = encode(
-            programme.wav,
-            folder / f"audio.{record.format.value}",
-            record.format,
-            mp3_bitrate=self._settings.mp3_bitrate,
-            title=record.title,
-            audio_filter=audio_filter,
-            metadata=metadata,
-        )
+            encoded = add_metadata(
+                encoded, folder / f"audio.{record.format.value}", record.format, record.title, metadata
+            )
+        elif record.title:
+            encoded = add_metadata(
+                encoded, folder / f"audio.{record.format.value}", record.format, record.title, None
+            )
         key = keys.job_audio(record.id, record.format.value)
         audio = upload(
             self._store,
@@ -236,7 +252,7 @@ class Pipeline:
         )
         artifacts = [audio]
         if record.chapter_files:
-            artifacts += self._publish_chapters(record, programme, folder, audio_filter)
+            artifacts += self._publish_chapters(record, programme, folder, mastered.audio_filter)
         if record.subtitles:
             timings = programme.timings
             for path in (timings.srt, timings.vtt, timings.marks):
@@ -254,6 +270,6 @@ class Pipeline:
             duration_seconds=round(programme.seconds, 3),
             bytes=audio.bytes,
             sample_rate=programme.sample_rate,
-            loudness_lufs=round(lufs, 2) if math.isfinite(lufs) else None,
+            loudness_lufs=None if mastered.loudness_lufs is None else round(mastered.loudness_lufs, 2),
         )
         return result, artifacts

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Path, Response, status
 
+from api import ingest
 from api.deps import ServicesDep, voice_or_422
 from api.errors import ApiError
 from api.models import ArtifactOut, AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
 from kontho.errors import TransientError
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
 from kontho.schemas import JobError, JobRecord, JobState
-from kontho.text.chapters import split_chapters
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 log = structlog.get_logger(__name__)
@@ -40,43 +40,25 @@ def _load(services: ServicesDep, job_id: str) -> JobRecord:
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut, responses=_ERRORS)
 def create_job(body: CreateJobRequest, services: ServicesDep, response: Response) -> JobOut:
     """Store the text and the job record in S3, then queue the job. Rendering happens on a worker."""
-    settings = services.settings
-    if len(body.text) > settings.max_text_chars:
-        raise ApiError(
-            413,
-            ErrorBody(
-                code="text_too_long",
-                field="text",
-                message=f"text has {len(body.text):,} characters; the limit is {settings.max_text_chars:,}",
-            ),
-        )
-    chapters = len(split_chapters(body.text, markdown=body.text_format == "markdown"))
-    if chapters > settings.max_chapters:
-        raise ApiError(
-            413,
-            ErrorBody(
-                code="too_many_chapters",
-                field="text",
-                message=f"text has {chapters:,} chapters; the limit is {settings.max_chapters:,}",
-            ),
-        )
     voice = voice_or_422(services, body.voice).id
+    job_input = ingest.resolve(body, services)
     record = JobRecord(
         id=new_job_id(),
         voice=voice,
         format=body.format,
-        title=body.title,
+        title=body.title or job_input.title,
         loudness=body.loudness,
         subtitles=body.subtitles,
-        text_format=body.text_format,
+        text_format=job_input.text_format,
+        upload=job_input.upload,
         read_chapter_titles=body.read_chapter_titles,
         chapter_files=body.chapter_files,
-        author=body.author,
-        text_chars=len(body.text),
+        author=body.author or job_input.author,
+        text_chars=len(job_input.text),
     )
     structlog.contextvars.bind_contextvars(job_id=record.id, tenant="default")
     # Text and record first: a message must never point at a job that is not stored yet.
-    services.store.put_text(record.id, body.text)
+    services.store.put_text(record.id, job_input.text)
     services.store.put_record(record)
     try:
         services.queue.send(record.id)

@@ -116,7 +116,7 @@ def test_overlong_id_is_refused_before_storage(api: TestClient) -> None:
     [
         ({"text": ""}, "text", "only whitespace"),
         ({"text": " \n\t "}, "text", "only whitespace"),
-        ({}, "text", "Field required"),
+        ({}, "body", "give exactly one of text (inline) and upload"),
         ({"text": TEXT, "voice": "nobody"}, "voice", "unknown voice 'nobody'; known voices: bn-espeak"),
         ({"text": TEXT, "format": "aiff"}, "format", "'mp3', 'wav', 'flac', 'ogg' or 'm4b'"),
         ({"text": TEXT, "speed": 2}, "speed", "Extra inputs are not permitted"),

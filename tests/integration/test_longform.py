@@ -11,8 +11,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from kontho.jobstore import JobStore
 from kontho.text.unicode import normalize_unicode
 from tests.conftest import corpus_chapter
+from tests.epubs import build_epub
 from worker.audio.loudness import measure
 from worker.consumer import Consumer
 
@@ -23,21 +25,30 @@ def _book() -> str:
     return "\n\n".join(f"# {title}\n\n{corpus_chapter(n + 1)}" for n, title in enumerate(TITLES))
 
 
-def test_a_markdown_book_becomes_a_chaptered_m4b_with_subtitles(
-    api: TestClient, consumer: Consumer, tmp_path: Path
+def _submit_book(api: TestClient, store: JobStore, as_epub: bool, tmp_path: Path) -> tuple[str, str]:
+    """Submit the corpus as Markdown text or as an uploaded EPUB; returns the job id and its stored text."""
+    common = {"format": "m4b", "subtitles": True, "title": "শকুন্তলা", "author": "অবনীন্দ্রনাথ ঠাকুর"}
+    if not as_epub:
+        book = _book()
+        job = api.post("/v1/jobs", json={"text": book, "text_format": "markdown", **common}).json()
+        return job["id"], book
+    chapters = [(title, corpus_chapter(n + 1)) for n, title in enumerate(TITLES)]
+    data = build_epub(tmp_path / "book.epub", chapters)
+    upload = api.post("/v1/uploads", json={"content_type": "application/epub+zip", "bytes": len(data)}).json()
+    httpx.put(upload["url"], content=data, headers=upload["headers"]).raise_for_status()
+    response = api.post("/v1/jobs", json={"upload": upload["id"], **common})
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
+    text = store.get_text(job_id)  # the EPUB as the Markdown the worker reads
+    assert text is not None
+    return job_id, text
+
+
+@pytest.mark.parametrize("as_epub", [False, True], ids=["markdown", "epub"])
+def test_the_book_becomes_a_chaptered_m4b_with_subtitles(
+    api: TestClient, consumer: Consumer, store: JobStore, tmp_path: Path, as_epub: bool
 ) -> None:
-    book = _book()
-    job_id = api.post(
-        "/v1/jobs",
-        json={
-            "text": book,
-            "text_format": "markdown",
-            "format": "m4b",
-            "subtitles": True,
-            "title": "শকুন্তলা",
-            "author": "অবনীন্দ্রনাথ ঠাকুর",
-        },
-    ).json()["id"]
+    job_id, book = _submit_book(api, store, as_epub, tmp_path)
     assert consumer.run(burst=True)["completed"] == 1
     job = api.get(f"/v1/jobs/{job_id}").json()
     assert (job["progress"]["chapter"], job["progress"]["chapters"]) == (4, 4)

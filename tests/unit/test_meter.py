@@ -43,11 +43,13 @@ def test_silence_has_no_loudness_and_asks_for_no_gain() -> None:
     meter = LoudnessMeter(22_050)
     meter.feed_silence(22_050 * 3)
     assert meter.integrated_lufs == -math.inf
-    assert gain_filter(PRESETS["audiobook"], meter.integrated_lufs, meter.true_peak_dbtp) is None
+    assert gain_filter(PRESETS["audiobook"], meter.integrated_lufs) is None
 
 
-def test_gain_adds_a_limiter_only_when_peaks_would_pass_the_ceiling() -> None:
-    assert gain_filter(PRESETS["podcast"], -20.0, -10.0) == "volume=4.00dB"
-    limited = gain_filter(PRESETS["audiobook"], -24.0, -3.0)
-    assert limited is not None
-    assert limited.startswith("volume=6.00dB,alimiter=limit=")
+def test_gain_is_the_distance_to_the_target_with_a_limiter_at_the_ceiling() -> None:
+    podcast = gain_filter(PRESETS["podcast"], -20.0)
+    assert podcast is not None
+    assert podcast.startswith("volume=4.00dB,alimiter=limit=0.7943:")  # -2 dBFS: -1.5 dBTP less 0.5 dB
+    audiobook = gain_filter(PRESETS["audiobook"], -14.5)
+    assert audiobook is not None
+    assert audiobook.startswith("volume=-3.50dB,")

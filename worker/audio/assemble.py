@@ -5,6 +5,7 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import numpy as np
 
@@ -20,21 +21,40 @@ class WavAssembler:
         self.path = path
         self.sample_rate = sample_rate
         self.frames = 0
+        self.data_offset = 0
+        """Where the samples start in the file: a reader may follow the file while it grows."""
+        self._file: BinaryIO | None = None
         self._wav: wave.Wave_write | None = None
 
     def __enter__(self) -> WavAssembler:
-        self._wav = wave.open(str(self.path), "wb")
+        self._file = self.path.open("wb")
+        self._wav = wave.open(self._file, "wb")
         self._wav.setnchannels(1)
         self._wav.setsampwidth(2)
         self._wav.setframerate(self.sample_rate)
+        self._wav.writeframesraw(b"")  # writes the header now, so the data offset is known
+        self.data_offset = self._file.tell()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Finish the file (its header gets the final sizes); a second call does nothing."""
         if self._wav is not None:
             self._wav.close()
             self._wav = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def flush(self) -> int:
+        """Push buffered samples to the file; returns the frames a reader of the file can now see."""
+        if self._file is not None:
+            self._file.flush()
+        return self.frames
 
     @property
     def seconds(self) -> float:

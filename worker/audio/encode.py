@@ -41,7 +41,14 @@ def write_chapters(
     return path
 
 
-def _ffmpeg() -> str:
+def codec_args(fmt: AudioFormat, mp3_bitrate: str) -> list[str]:
+    args = list(_CODEC_ARGS[fmt])
+    if fmt is AudioFormat.MP3:
+        args += ["-b:a", mp3_bitrate]
+    return args
+
+
+def ffmpeg_binary() -> str:
     binary = shutil.which("ffmpeg")
     if binary is None:
         raise EncodeFailed("ffmpeg is not installed (Debian: apt-get install ffmpeg)")
@@ -59,7 +66,7 @@ def encode(
     span_ms: tuple[int, int] | None = None,
 ) -> Path:
     """Encode ``wav_path`` (or only ``span_ms``, a start and end in milliseconds, of it)."""
-    args = [_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     if span_ms is not None:
         args += ["-ss", f"{span_ms[0] / 1000:.3f}", "-t", f"{(span_ms[1] - span_ms[0]) / 1000:.3f}"]
     args += ["-i", str(wav_path)]
@@ -67,18 +74,35 @@ def encode(
         args += ["-i", str(metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
     if audio_filter:
         args += ["-af", audio_filter]
-    args += _CODEC_ARGS[fmt]
-    if fmt is AudioFormat.MP3:
-        args += ["-b:a", mp3_bitrate]
+    args += codec_args(fmt, mp3_bitrate)
     if title:
         args += ["-metadata", f"title={title}"]
     args += ["-metadata", "language=ben", str(out_path)]
+    _run(args, out_path, f"encode {fmt.value}")
+    return out_path
+
+
+def add_metadata(
+    encoded: Path, out_path: Path, fmt: AudioFormat, title: str | None, metadata: Path | None
+) -> Path:
+    """Copy ``encoded`` with title, author and chapter markers added; the audio is not re-encoded."""
+    args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(encoded)]
+    if metadata is not None:
+        args += ["-i", str(metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+    args += ["-c", "copy"]
+    if fmt is AudioFormat.M4B:
+        args += ["-f", "ipod"]
+    if title:
+        args += ["-metadata", f"title={title}"]
+    args += ["-metadata", "language=ben", str(out_path)]
+    _run(args, out_path, f"add metadata to {fmt.value}")
+    return out_path
+
+
+def _run(args: list[str], out_path: Path, what: str) -> None:
     done = subprocess.run(args, capture_output=True, timeout=3600, check=False)
     if done.returncode != 0 or not out_path.exists():
-        raise EncodeFailed(
-            f"ffmpeg could not encode {fmt.value}: {done.stderr.decode(errors='replace')[-500:]}"
-        )
-    return out_path
+        raise EncodeFailed(f"ffmpeg could not {what}: {done.stderr.decode(errors='replace')[-500:]}")
 
 
 def probe_duration(path: Path) -> float:

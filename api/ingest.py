@@ -1,0 +1,93 @@
+"""A job's input, inline or uploaded, turned into the text the worker reads, with every limit checked.
+
+EPUBs are read here, at submit time, so a file that does not parse is a 422 now rather than a failed job
+later, and the worker sees one input form only: Markdown whose headings are the book's chapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from kontho.text.epub import EpubError, read_epub
+
+from api.deps import Services
+from api.errors import ApiError
+from api.models import CreateJobRequest, ErrorBody
+from kontho import keys
+from kontho.ids import is_job_id
+from kontho.text.chapters import split_chapters
+
+
+@dataclass(frozen=True)
+class JobInput:
+    text: str
+    text_format: Literal["plain", "markdown"]
+    title: str | None
+    author: str | None
+    upload: str | None
+
+
+def _unprocessable(code: str, message: str, field: str = "upload") -> ApiError:
+    return ApiError(422, ErrorBody(code=code, field=field, message=message))
+
+
+def _too_large(code: str, field: str, what: str, limit: int) -> ApiError:
+    return ApiError(413, ErrorBody(code=code, field=field, message=f"{what}; the limit is {limit:,}"))
+
+
+def _from_upload(body: CreateJobRequest, services: Services, upload_id: str) -> JobInput:
+    settings = services.settings
+    upload = services.store.get_upload(upload_id) if is_job_id(upload_id) else None
+    if upload is None:
+        raise _unprocessable("unknown_upload", f"no upload with id {upload_id[:64]!r}; create one first")
+    size = services.store.size_of(keys.upload_file(upload.id))
+    if size is None:
+        raise _unprocessable(
+            "upload_not_received", "nothing has been PUT to this upload's URL yet; upload the file first"
+        )
+    if size > settings.max_upload_bytes:
+        limit = settings.max_upload_bytes
+        raise _too_large("upload_too_large", "upload", f"the uploaded file has {size:,} bytes", limit)
+    data = services.store.get_bytes(keys.upload_file(upload.id)) or b""
+    if upload.content_type == "application/epub+zip":
+        if body.text_format is not None:
+            raise _unprocessable(
+                "text_format_not_applicable",
+                "an EPUB's chapters come from its table of contents; leave text_format out",
+                field="text_format",
+            )
+        try:
+            book = read_epub(data, skip_front_matter=body.skip_front_matter)
+        except EpubError as exc:
+            raise _unprocessable("invalid_epub", f"the upload is not a readable EPUB: {exc}") from exc
+        return JobInput(book.to_markdown(), "markdown", book.title, book.author, upload.id)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _unprocessable(
+            "invalid_utf8", f"the uploaded file is not UTF-8 text (byte {exc.start:,} cannot be decoded)"
+        ) from exc
+    if not text.strip():
+        raise _unprocessable("empty_input", "the uploaded file has no text to read aloud")
+    declared: Literal["plain", "markdown"] = "markdown" if upload.content_type == "text/markdown" else "plain"
+    return JobInput(text, body.text_format or declared, None, None, upload.id)
+
+
+def resolve(body: CreateJobRequest, services: Services) -> JobInput:
+    """The job's text, or an ``ApiError`` naming the field and the limit it breaks."""
+    if body.upload is not None:
+        job_input = _from_upload(body, services, body.upload)
+        field = "upload"
+    else:
+        assert body.text is not None  # noqa: S101 - the request model allows exactly one of the two
+        job_input = JobInput(body.text, body.text_format or "plain", None, None, None)
+        field = "text"
+    settings = services.settings
+    if len(job_input.text) > settings.max_text_chars:
+        what = f"text has {len(job_input.text):,} characters"
+        raise _too_large("text_too_long", field, what, settings.max_text_chars)
+    chapters = len(split_chapters(job_input.text, markdown=job_input.text_format == "markdown"))
+    if chapters > settings.max_chapters:
+        raise _too_large("too_many_chapters", field, f"text has {chapters:,} chapters", settings.max_chapters)
+    return job_input

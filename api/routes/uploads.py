@@ -1,0 +1,78 @@
+"""Uploads: large inputs go straight to S3 through a presigned URL, never through the API's body."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Path, Response, status
+
+from api.deps import Services, ServicesDep
+from api.errors import ApiError
+from api.models import CreateUploadRequest, ErrorBody, ErrorResponse, UploadOut
+from kontho import keys
+from kontho.ids import ID_LENGTH, is_job_id, new_job_id
+from kontho.schemas import UploadRecord
+
+router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
+log = structlog.get_logger(__name__)
+
+UploadId = Annotated[
+    str, Path(min_length=1, max_length=64, description=f"Upload id ({ID_LENGTH} characters).")
+]
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (404, 413, 422, 503)}
+
+
+def _out(services: Services, upload: UploadRecord) -> UploadOut:
+    expires = max(1, int((upload.expires_at - datetime.now(UTC)).total_seconds()))
+    key = keys.upload_file(upload.id)
+    return UploadOut(
+        id=upload.id,
+        url=services.store.presign_put(key, upload.content_type, upload.bytes, expires),
+        headers={"Content-Type": upload.content_type},
+        expires_at=upload.expires_at,
+        content_type=upload.content_type,
+        bytes=upload.bytes,
+        received=services.store.size_of(key) is not None,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=UploadOut, responses=_ERRORS)
+def create_upload(body: CreateUploadRequest, services: ServicesDep, response: Response) -> UploadOut:
+    """A presigned S3 URL to PUT one input file to; then name the upload's id in POST /v1/jobs."""
+    limit = services.settings.max_upload_bytes
+    if body.bytes > limit:
+        raise ApiError(
+            413,
+            ErrorBody(
+                code="upload_too_large",
+                field="bytes",
+                message=f"the file has {body.bytes:,} bytes; the limit is {limit:,}",
+            ),
+        )
+    now = datetime.now(UTC)
+    upload = UploadRecord(
+        id=new_job_id(),
+        content_type=body.content_type,
+        bytes=body.bytes,
+        filename=body.filename,
+        created_at=now,
+        expires_at=now + timedelta(seconds=services.settings.presign_expires_seconds),
+    )
+    services.store.put_upload(upload)
+    log.info("upload_created", upload_id=upload.id, content_type=upload.content_type, bytes=upload.bytes)
+    response.headers["Location"] = f"/v1/uploads/{upload.id}"
+    return _out(services, upload)
+
+
+@router.get("/{upload_id}", response_model=UploadOut, responses=_ERRORS)
+def get_upload(upload_id: UploadId, services: ServicesDep) -> UploadOut:
+    """The upload, whether its file has arrived, and a fresh URL until it expires."""
+    upload = services.store.get_upload(upload_id) if is_job_id(upload_id) else None
+    if upload is None:
+        raise ApiError(
+            404,
+            ErrorBody(code="upload_not_found", field="id", message=f"no upload with id {upload_id[:64]!r}"),
+        )
+    return _out(services, upload)

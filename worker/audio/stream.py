@@ -1,0 +1,130 @@
+"""Encoding that runs behind synthesis: ffmpeg follows the programme WAV while it is still being written.
+
+Synthesis appends to the WAV on local disk; a feeder thread reads what has been committed and pipes it
+to one ffmpeg process. The file itself is the buffer between the two, so memory stays constant however
+far the encoder falls behind, and a slow codec (Opus, AAC) costs only the time it needs beyond synthesis.
+ffmpeg's ebur128 filter measures the whole programme in the same pass, before the gain, so the caller
+can check the gain it chose without reading the audio again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import structlog
+
+from kontho.errors import EncodeFailed
+from kontho.schemas import AudioFormat
+from worker.audio.encode import codec_args, ffmpeg_binary
+
+log = structlog.get_logger(__name__)
+
+_READ_BYTES = 1 << 20
+_IDLE_WAIT_SECONDS = 0.2
+_INTEGRATED = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")
+
+
+class StreamingEncoder:
+    """One ffmpeg encode of a growing mono 16-bit WAV; ``advance`` says how far the file is written."""
+
+    def __init__(
+        self,
+        source: Path,
+        data_offset: int,
+        sample_rate: int,
+        out_path: Path,
+        fmt: AudioFormat,
+        mp3_bitrate: str = "128k",
+        audio_filter: str | None = None,
+    ) -> None:
+        self.out_path = out_path
+        self._source = source
+        self._data_offset = data_offset
+        self._committed = 0
+        self._closed = False
+        self._failure: BaseException | None = None
+        self._more = threading.Condition()
+        # Measured before the gain: the programme's own loudness, which decides the gain it needs.
+        filters = ",".join(f for f in ("ebur128", audio_filter) if f)
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it records
+        args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-y"]
+        args += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", "-af", filters]
+        args += [*codec_args(fmt, mp3_bitrate), "-metadata", "language=ben", str(out_path)]
+        self._process = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=self._stderr)
+        self._feeder = threading.Thread(target=self._feed, name="encoder-feed", daemon=True)
+        self._feeder.start()
+
+    def __enter__(self) -> StreamingEncoder:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is not None or self._process.returncode is None:
+            self.abort()
+        self._stderr.close()
+
+    def advance(self, frames: int) -> None:
+        """The source now holds ``frames`` frames on disk (flushed); the feeder may read up to there."""
+        with self._more:
+            self._committed = frames * 2
+            self._more.notify()
+
+    def finish(self) -> float | None:
+        """Wait for the encoder to take everything committed; returns the programme's integrated loudness."""
+        with self._more:
+            self._closed = True
+            self._more.notify()
+        self._feeder.join()
+        code = self._process.wait()
+        self._stderr.seek(0)
+        report = self._stderr.read().decode(errors="replace")
+        if self._failure is not None or code != 0:
+            raise EncodeFailed(f"ffmpeg could not encode the programme: {report[-500:]}") from self._failure
+        found = _INTEGRATED.findall(report)
+        return float(found[-1]) if found and found[-1] != "-inf" else None
+
+    def abort(self) -> None:
+        with self._more:
+            self._closed = True
+            self._more.notify()
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._feeder.join(timeout=5)
+
+    def _feed(self) -> None:
+        stdin = self._process.stdin
+        if stdin is None:  # pragma: no cover - Popen was asked for a pipe
+            return
+        position = 0
+        try:
+            with self._source.open("rb") as source:
+                source.seek(self._data_offset)
+                while True:
+                    with self._more:
+                        while position >= self._committed and not self._closed:
+                            self._more.wait(_IDLE_WAIT_SECONDS)
+                        committed, closed = self._committed, self._closed
+                    if position >= committed and closed:
+                        break
+                    data = source.read(min(committed - position, _READ_BYTES))
+                    if not data:
+                        if closed:
+                            raise OSError(f"{self._source.name} ended before the frames said to be written")
+                        continue
+                    stdin.write(data)
+                    position += len(data)
+        except (BrokenPipeError, OSError) as exc:
+            # ffmpeg died; finish() reports its own words about why.
+            self._failure = exc
+            log.warning("encoder_feed_failed", error=str(exc))
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
