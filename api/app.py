@@ -8,9 +8,10 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 import kontho
+from api.body_limit import BodyLimit
 from api.deps import Services
-from api.errors import error_response, install_error_handlers
-from api.models import ErrorBody
+from api.errors import install_error_handlers
+from api.models import ErrorResponse
 from api.routes import health, jobs, text, uploads, voices
 from kontho.settings import Settings, get_settings
 
@@ -25,27 +26,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="kontho",
         version=kontho.__version__,
         summary="Long-form Bangla text to finished audio, asynchronously.",
+        # Any request may meet these: a body that is not UTF-8 JSON, or one over the size limit.
+        responses={code: {"model": ErrorResponse} for code in (400, 413)},
     )
     app.state.services = Services(settings)
     install_error_handlers(app)
-    max_body = settings.max_text_chars * _BYTES_PER_CHAR + _BODY_OVERHEAD
+    app.add_middleware(BodyLimit, max_bytes=settings.max_text_chars * _BYTES_PER_CHAR + _BODY_OVERHEAD)
 
     @app.middleware("http")
-    async def limit_and_log(
+    async def fresh_log_context(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         structlog.contextvars.clear_contextvars()
-        length = request.headers.get("content-length")
-        # Refuse an oversized body from its header, before reading a byte of it.
-        if length and length.isdigit() and int(length) > max_body:
-            return error_response(
-                413,
-                ErrorBody(
-                    code="body_too_large",
-                    field="body",
-                    message=f"request body is {int(length):,} bytes; the limit is {max_body:,}",
-                ),
-            )
         return await call_next(request)
 
     app.include_router(health.router)

@@ -6,10 +6,9 @@ later, and the worker sees one input form only: Markdown whose headings are the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
-
-from kontho.text.epub import EpubError, read_epub
 
 from api.deps import Services
 from api.errors import ApiError
@@ -17,6 +16,12 @@ from api.models import CreateJobRequest, ErrorBody
 from kontho import keys
 from kontho.ids import is_job_id
 from kontho.text.chapters import split_chapters
+from kontho.text.epub import EpubError, read_epub
+from kontho.voices import Voice
+
+# C0 controls but tab, line feed, vertical tab, form feed and carriage return; DEL; lone surrogates (which
+# JSON can carry and UTF-8 cannot store).
+_UNREADABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,31 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str) -> 
     return JobInput(text, body.text_format or declared, None, None, upload.id)
 
 
-def resolve(body: CreateJobRequest, services: Services) -> JobInput:
+def check_characters(text: str, field: str) -> None:
+    """Refuse what is not text at all, before it reaches storage or a JSON response."""
+    bad = _UNREADABLE.search(text)
+    if bad is not None:
+        raise _unprocessable(
+            "invalid_characters",
+            f"text has U+{ord(bad.group()):04X} at character {bad.start():,}: control characters and lone "
+            "surrogates are not text; only tabs and line breaks are allowed",
+            field,
+        )
+
+
+def check_readable(text: str, field: str, voice: Voice) -> None:
+    check_characters(text, field)
+    speakable = (lambda ch: ch.isdigit() or ch in voice.characters) if voice.characters else str.isalnum
+    if not any(speakable(ch) for ch in text):
+        raise _unprocessable(
+            "nothing_to_read",
+            f"text has no letters or digits that voice {voice.id!r} can read aloud (only punctuation or "
+            "symbols, or a script the voice does not know)",
+            field,
+        )
+
+
+def resolve(body: CreateJobRequest, services: Services, voice: Voice) -> JobInput:
     """The job's text, or an ``ApiError`` naming the field and the limit it breaks."""
     if body.upload is not None:
         job_input = _from_upload(body, services, body.upload)
@@ -84,6 +113,7 @@ def resolve(body: CreateJobRequest, services: Services) -> JobInput:
         job_input = JobInput(body.text, body.text_format or "plain", None, None, None)
         field = "text"
     settings = services.settings
+    check_readable(job_input.text, field, voice)
     if len(job_input.text) > settings.max_text_chars:
         what = f"text has {len(job_input.text):,} characters"
         raise _too_large("text_too_long", field, what, settings.max_text_chars)

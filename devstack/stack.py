@@ -78,6 +78,10 @@ class LocalStack:
         self._workers.append(worker)
         return worker
 
+    @property
+    def workers(self) -> list[subprocess.Popen[bytes]]:
+        return list(self._workers)
+
     def worker_pids(self) -> list[int]:
         return [w.pid for w in self._workers]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kontho.errors import QueueUnavailable
@@ -21,6 +22,8 @@ class Delivery:
     receipt_handle: str
     body: str
     receive_count: int
+    received_at: float = field(default_factory=time.monotonic)
+    """When this receive happened (monotonic clock): SQS's 12-hour visibility ceiling counts from here."""
 
 
 def message_group_for(job_id: str) -> str:
@@ -44,20 +47,22 @@ class JobQueue:
         return cls(sqs, sqs.get_queue_url(QueueName=queue_name)["QueueUrl"])
 
     @aws_retry(QueueUnavailable)
-    def send(self, job_id: str) -> str:
+    def send(self, job_id: str, resend: str | None = None) -> str:
+        """Queue ``job_id``. A ``resend`` tag (a redrive) makes a new message inside SQS's 5-minute
+        deduplication window, which would otherwise drop a second send of the same job."""
         response = self._sqs.send_message(
             QueueUrl=self.url,
             MessageBody=JobMessage(job_id=job_id).encode(),
             MessageGroupId=message_group_for(job_id),
-            MessageDeduplicationId=job_id,
+            MessageDeduplicationId=job_id if resend is None else f"{job_id}-{resend}",
         )
         return response["MessageId"]
 
     @aws_retry(QueueUnavailable)
-    def receive(self, wait_seconds: int, visibility_seconds: int) -> list[Delivery]:
+    def receive(self, wait_seconds: int, visibility_seconds: int, batch: int = 1) -> list[Delivery]:
         response = self._sqs.receive_message(
             QueueUrl=self.url,
-            MaxNumberOfMessages=1,
+            MaxNumberOfMessages=batch,
             WaitTimeSeconds=wait_seconds,
             VisibilityTimeout=visibility_seconds,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
@@ -82,6 +87,17 @@ class JobQueue:
         self._sqs.change_message_visibility(
             QueueUrl=self.url, ReceiptHandle=delivery.receipt_handle, VisibilityTimeout=seconds
         )
+
+    @aws_retry(QueueUnavailable)
+    def arn(self) -> str:
+        attrs = self._sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]
+        return attrs["QueueArn"]
+
+    def start_move_to(self, destination: JobQueue) -> str:
+        """Ask SQS to move every message here to ``destination`` (StartMessageMoveTask); its task handle."""
+        return self._sqs.start_message_move_task(SourceArn=self.arn(), DestinationArn=destination.arn())[
+            "TaskHandle"
+        ]
 
     @aws_retry(QueueUnavailable, attempts=1)
     def depth(self) -> dict[str, int]:

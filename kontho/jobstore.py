@@ -91,6 +91,24 @@ class JobStore:
     def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
+    @aws_retry(StorageUnavailable)
+    def put_if_absent(self, key: str, body: bytes, content_type: str) -> bool:
+        """Create the object unless one exists (S3 conditional write); False when it already did."""
+        try:
+            self._s3.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*"
+            )
+        except ClientError as exc:
+            # 409: another conditional write to the same key is in flight; one of them wins, and the
+            # caller reads which.
+            if exc.response.get("Error", {}).get("Code") in {
+                "PreconditionFailed",
+                "ConditionalRequestConflict",
+            }:
+                return False
+            raise
+        return True
+
     def get_bytes(self, key: str) -> bytes | None:
         return self._get(key)
 

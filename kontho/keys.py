@@ -7,14 +7,21 @@ jobs/{id}/audio.{ext}     the finished programme
 jobs/{id}/chunks/{digest}.wav   one rendered chunk, named by what produced it (resume checkpoints)
 jobs/{id}/subtitles.srt, subtitles.vtt, marks.json, manifest.json   timings and the artifact list
 jobs/{id}/chapters/{nnnn}.{ext}   one file per chapter, when the job asks
+jobs/{id}/cancel          present once the job was cancelled: the worker stops at its next chunk
 uploads/{id}/upload.json  an upload's record: content type, declared size, expiry
 uploads/{id}/file         the uploaded file (an EPUB, a text or Markdown file), PUT by the client
+idempotency/{tenant}/{sha256 of the key}.json   which job an Idempotency-Key created (conditional write)
 ```
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from kontho.ids import is_job_id
+
+_TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def _folder(kind: str, object_id: str) -> str:
@@ -50,7 +57,7 @@ def job_chunk(job_id: str, digest: str) -> str:
     return job_chunks_prefix(job_id) + f"{digest}.wav"
 
 
-_FILE_NAMES = frozenset({"subtitles.srt", "subtitles.vtt", "marks.json", "manifest.json"})
+_FILE_NAMES = frozenset({"subtitles.srt", "subtitles.vtt", "marks.json", "manifest.json", "cancel"})
 
 
 def job_file(job_id: str, name: str) -> str:
@@ -70,3 +77,10 @@ def upload_record(upload_id: str) -> str:
 
 def upload_file(upload_id: str) -> str:
     return _folder("upload", upload_id) + "file"
+
+
+def idempotency(tenant: str, key: str) -> str:
+    """The key is hashed: it is the client's string, of any characters, and must never shape a path."""
+    if not _TENANT.match(tenant):
+        raise ValueError(f"not a tenant name: {tenant[:40]!r}")
+    return f"idempotency/{tenant}/{hashlib.sha256(key.encode()).hexdigest()}.json"

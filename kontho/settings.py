@@ -43,6 +43,25 @@ class Settings(BaseSettings):
         default=120, ge=10, le=43_200, description="Visibility each heartbeat grants a message in work."
     )
     heartbeat_seconds: float = Field(default=30.0, gt=0, description="How often a worker extends visibility.")
+    drain_seconds: float = Field(
+        default=90.0,
+        gt=0,
+        le=3600,
+        description="After SIGTERM, longest a worker takes to checkpoint, release its job and exit.",
+    )
+    max_receive_seconds: int = Field(
+        default=42_600,
+        ge=10,
+        le=43_000,
+        description="Longest one receive holds a job before releasing it to continue on a fresh one.",
+    )
+    liveness_file: Path = Field(
+        default=Path("/tmp/kontho-worker.alive"),  # noqa: S108 - a per-pod file, not shared data
+        description="File the worker loop touches as it moves; the liveness probe checks its age.",
+    )
+    liveness_max_age_seconds: float = Field(
+        default=900.0, gt=0, description="Oldest the liveness file may be before the probe fails."
+    )
     retry_backoff_seconds: float = Field(
         default=5.0,
         ge=0,

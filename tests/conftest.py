@@ -29,6 +29,14 @@ for _name in [n for n in os.environ if n.startswith("KONTHO_")]:
     del os.environ[_name]
 
 
+def queue_messages(settings: Settings, url: str) -> int:
+    """Messages in a queue, visible or in flight."""
+    attrs = sqs_client(settings).get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
 def corpus_chapter(n: int) -> str:
     path = CORPUS / f"chapter_{n}.txt"
     if not path.exists():

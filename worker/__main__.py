@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import threading
 from types import FrameType
 
 import structlog
@@ -22,8 +24,13 @@ from worker.pipeline import EngineCache, Pipeline
 log = structlog.get_logger("worker")
 
 EXIT_OK = 0
+"""Stopped: idle, the queue empty in burst mode, or drained (the job in hand released to another worker)."""
 EXIT_STARTUP_FAILED = 3
+"""The worker could not start: bad settings, S3 or SQS unreachable."""
+EXIT_DRAIN_TIMEOUT = 4
+"""SIGTERM, and the job in hand did not reach a chunk boundary within KONTHO_DRAIN_SECONDS."""
 EXIT_INTERRUPTED = 130
+"""A second SIGTERM or SIGINT: left at once, the job in hand released without waiting for its chunk."""
 
 
 def build_consumer(settings: Settings) -> Consumer:
@@ -56,17 +63,27 @@ def main(argv: list[str] | None = None) -> int:
         log.error("worker_startup_failed", error=str(exc))
         return EXIT_STARTUP_FAILED
 
+    def drain_timed_out() -> None:
+        log.error("worker_drain_timeout", seconds=settings.drain_seconds)
+        consumer.release_current()
+        os._exit(EXIT_DRAIN_TIMEOUT)  # the main thread is inside a native call; only this ends it
+
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
         if not consumer.busy:
             # Idle, or waiting in a long poll: nothing in hand to finish.
-            log.info("worker_stopped", signal=signal.Signals(signum).name, **dict(consumer.counters))
+            log.info("worker_stopped", signal=name, **dict(consumer.counters))
             raise SystemExit(EXIT_OK)
         if consumer.stopping:
-            # Second signal: leave now; the message becomes visible again when its heartbeat stops.
-            log.warning("worker_exit_now", signal=signal.Signals(signum).name)
+            log.warning("worker_exit_now", signal=name)
+            consumer.release_current()
             raise SystemExit(EXIT_INTERRUPTED)
-        log.info("worker_draining", signal=signal.Signals(signum).name)
+        # The job stops at its next chunk, its checkpoints stored, and is released to another worker.
+        log.info("worker_draining", signal=name, grace_seconds=settings.drain_seconds)
         consumer.stop()
+        timer = threading.Timer(settings.drain_seconds, drain_timed_out)
+        timer.daemon = True
+        timer.start()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

@@ -20,6 +20,7 @@ import numpy as np
 from kontho import keys
 from kontho.jobstore import JobStore
 from worker.engines.base import Audio
+from worker.stop import JobInterrupted
 
 _UPLOAD_THREADS = 4
 
@@ -60,7 +61,8 @@ class Checkpoints:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=exc is not None)
+        # An interrupted job keeps what it rendered: its uploads finish before the job lets go.
+        self._pool.shutdown(wait=True, cancel_futures=exc is not None and not isinstance(exc, JobInterrupted))
 
     def has(self, digest: str) -> bool:
         return keys.job_chunk(self._job_id, digest) in self._existing

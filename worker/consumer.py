@@ -7,6 +7,7 @@ from collections import Counter
 
 import structlog
 
+from kontho import keys
 from kontho.errors import JobNotFound
 from kontho.jobqueue import Delivery, JobQueue
 from kontho.jobstore import JobStore
@@ -14,9 +15,11 @@ from kontho.messages import JobMessage
 from kontho.schemas import JobRecord, JobState, utcnow
 from kontho.settings import Settings
 from worker.heartbeat import Heartbeat
+from worker.liveness import LivenessFile
 from worker.outcome import Action, action_for, dead_letter_error, job_error_for, retry_delay_seconds
 from worker.pipeline import Pipeline
 from worker.progress import ProgressReporter
+from worker.stop import JobInterrupted, StopCheck, StopReason
 
 log = structlog.get_logger(__name__)
 
@@ -30,14 +33,26 @@ class Consumer:
         self._stopping = threading.Event()
         self.busy = False
         self.counters: Counter[str] = Counter()
+        self._liveness = LivenessFile(settings.liveness_file)
+        self._current: Delivery | None = None
 
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
     def stop(self) -> None:
-        """Take no new job; the one in hand finishes first."""
+        """Take no new job; the one in hand stops at its next chunk and is released for another worker."""
         self._stopping.set()
+
+    def release_current(self) -> None:
+        """Make the message in hand visible again now (best effort): for exits that cannot wait."""
+        delivery = self._current
+        if delivery is not None:
+            try:
+                self._queue.set_visibility(delivery, 0)
+                log.warning("job_released", message_id=delivery.message_id)
+            except Exception as exc:  # its visibility will run out instead
+                log.error("release_failed", error=str(exc))
 
     def run(self, burst: bool = False) -> Counter[str]:
         """Consume until stopped, or (``burst``) until a receive finds the queue empty."""
@@ -46,14 +61,15 @@ class Consumer:
             deliveries = self._queue.receive(
                 self._settings.poll_wait_seconds, self._settings.visibility_timeout_seconds
             )
+            self._beat()
             if not deliveries and burst:
                 break
             for delivery in deliveries:
-                self.busy = True
+                self.busy, self._current = True, delivery
                 try:
                     self.handle(delivery)
                 finally:
-                    self.busy = False
+                    self.busy, self._current = False, None
         log.info("worker_stopped", **dict(self.counters))
         return self.counters
 
@@ -92,11 +108,28 @@ class Consumer:
         return record
 
     def _render(self, record: JobRecord, delivery: Delivery) -> None:
-        progress = ProgressReporter(self._store, record, self._settings.progress_interval_seconds)
+        progress = ProgressReporter(
+            self._store, record, self._settings.progress_interval_seconds, on_update=self._beat
+        )
+        stop = StopCheck(
+            self._stopping,
+            delivery.received_at,
+            self._settings.max_receive_seconds,
+            cancelled=lambda: self._store.size_of(keys.job_file(record.id, "cancel")) is not None,
+            cancel_poll_seconds=max(1.0, self._settings.progress_interval_seconds),
+        )
         with Heartbeat(
-            self._queue, delivery, self._settings.heartbeat_seconds, self._settings.visibility_timeout_seconds
+            self._queue,
+            delivery,
+            self._settings.heartbeat_seconds,
+            self._settings.visibility_timeout_seconds,
+            received_at=delivery.received_at,
         ):
-            result, artifacts = self._pipeline.run(record, progress)
+            try:
+                result, artifacts = self._pipeline.run(record, progress, stop)
+            except JobInterrupted as interrupted:
+                self._settle_interrupted(delivery, progress.record, interrupted.reason)
+                return
         finished = progress.record.touch(
             status=JobState.COMPLETED, result=result, artifacts=artifacts, finished_at=utcnow()
         )
@@ -107,6 +140,23 @@ class Consumer:
         started = finished.started_at or finished.created_at
         elapsed = ((finished.finished_at or utcnow()) - started).total_seconds()
         log.info("job_completed", audio_seconds=result.duration_seconds, seconds=elapsed)
+
+    def _beat(self) -> None:
+        self._liveness.touch()
+
+    def _settle_interrupted(self, delivery: Delivery, latest: JobRecord, reason: StopReason) -> None:
+        """Checkpoints are stored; record why the job stopped and settle its message accordingly."""
+        if reason is StopReason.CANCELLED:
+            self._store.put_record(latest.touch(status=JobState.CANCELLED, finished_at=utcnow()))
+            self._queue.delete(delivery)
+            self.counters["cancelled"] += 1
+            log.info("job_cancelled")
+            return
+        # Draining or at the receive ceiling: queued again, and visible at once to any worker.
+        self._store.put_record(latest.touch(status=JobState.QUEUED))
+        self._queue.set_visibility(delivery, 0)
+        self.counters["released"] += 1
+        log.info("job_released", reason=reason.value, done=latest.progress.done, total=latest.progress.total)
 
     def _settle_failure(self, delivery: Delivery, record: JobRecord | None, exc: Exception) -> None:
         action = action_for(exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from types import TracebackType
 
 import structlog
@@ -12,12 +13,24 @@ from kontho.jobqueue import Delivery, JobQueue
 log = structlog.get_logger(__name__)
 
 
+SQS_VISIBILITY_CEILING_SECONDS = 43_200
+"""SQS keeps a received message invisible for at most 12 hours from the receive, however often extended."""
+
+
 class Heartbeat:
-    def __init__(self, queue: JobQueue, delivery: Delivery, every_seconds: float, extend_to: int) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        delivery: Delivery,
+        every_seconds: float,
+        extend_to: int,
+        received_at: float | None = None,
+    ) -> None:
         self._queue = queue
         self._delivery = delivery
         self._every = every_seconds
         self._extend_to = extend_to
+        self._received_at = time.monotonic() if received_at is None else received_at
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self.beats = 0
@@ -37,9 +50,14 @@ class Heartbeat:
     def _run(self) -> None:
         structlog.contextvars.bind_contextvars(**self._context)
         while not self._stop.wait(self._every):
+            # Never ask past the ceiling (SQS refuses it); the job releases itself before reaching it.
+            left = int(SQS_VISIBILITY_CEILING_SECONDS - (time.monotonic() - self._received_at)) - 1
+            extend_to = min(self._extend_to, left)
+            if extend_to <= 0:
+                continue
             try:
-                self._queue.set_visibility(self._delivery, self._extend_to)
+                self._queue.set_visibility(self._delivery, extend_to)
                 self.beats += 1
-                log.debug("heartbeat", visibility_seconds=self._extend_to)
+                log.debug("heartbeat", visibility_seconds=extend_to)
             except Exception as exc:  # a missed beat is survivable; the next one may land
                 log.warning("heartbeat_failed", error=str(exc))

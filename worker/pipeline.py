@@ -26,6 +26,7 @@ from worker.checkpoints import Checkpoints, chunk_digest
 from worker.engines import Engine, engine_for
 from worker.prefetch import Ahead
 from worker.progress import ProgressReporter
+from worker.stop import NEVER, StopCheck
 from worker.timings import TimingWriter
 
 log = structlog.get_logger(__name__)
@@ -74,7 +75,10 @@ class Pipeline:
         self._store = store
         self._engines = engines
 
-    def run(self, record: JobRecord, progress: ProgressReporter) -> tuple[AudioResult, list[Artifact]]:
+    def run(
+        self, record: JobRecord, progress: ProgressReporter, stop: StopCheck = NEVER
+    ) -> tuple[AudioResult, list[Artifact]]:
+        """Render ``record``; ``stop`` may end it between chunks (``JobInterrupted``), checkpoints kept."""
         text = self._store.get_text(record.id)
         if text is None:
             raise InvalidJob("the job's input text is missing from storage")
@@ -96,8 +100,9 @@ class Pipeline:
             tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp,
         ):
             programme = self._assemble(
-                record, text, voice, engine, prepared, checkpoints, progress, Path(tmp)
+                record, text, voice, engine, prepared, checkpoints, progress, stop, Path(tmp)
             )
+            stop.check()
             return self._publish(record, programme, Path(tmp))
 
     def _assemble(
@@ -109,6 +114,7 @@ class Pipeline:
         prepared: PreparedText,
         checkpoints: Checkpoints,
         progress: ProgressReporter,
+        stop: StopCheck,
         folder: Path,
     ) -> Programme:
         """Chunks to one WAV on disk, in order: stored chunks reused, missing ones rendered and stored.
@@ -146,6 +152,7 @@ class Pipeline:
             contextlib.closing(fresh),
         ):
             for chunk, digest in zip(chunks, digests, strict=True):
+                stop.check()
                 audio = None if chunk.index in pending else checkpoints.load(digest)
                 if audio is not None:
                     reused += 1

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from kontho.jobstore import JobStore
 from kontho.schemas import JobRecord, Progress
 
 
 class ProgressReporter:
-    def __init__(self, store: JobStore, record: JobRecord, interval_seconds: float) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        record: JobRecord,
+        interval_seconds: float,
+        on_update: Callable[[], None] | None = None,
+    ) -> None:
         self._store = store
+        self._on_update = on_update
         self.record = record
         self._interval = interval_seconds
         self._last_save = 0.0
@@ -51,6 +59,8 @@ class ProgressReporter:
         )
 
     def _save(self, progress: Progress, force: bool) -> None:
+        if self._on_update is not None:
+            self._on_update()
         self.record = self.record.touch(progress=progress)
         now = time.monotonic()
         if force or now - self._last_save >= self._interval:

@@ -6,20 +6,31 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Header, Path, Response, status
 
-from api import ingest
+from api import idempotency, ingest
 from api.deps import ServicesDep, voice_or_422
 from api.errors import ApiError
 from api.models import ArtifactOut, AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
+from kontho import keys
 from kontho.errors import TransientError
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
-from kontho.schemas import JobError, JobRecord, JobState
+from kontho.schemas import JobError, JobRecord, JobState, utcnow
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 log = structlog.get_logger(__name__)
 
 JobId = Annotated[str, Path(min_length=1, max_length=64, description=f"Job id ({ID_LENGTH} characters).")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Any string unique to this submission; a retry with the same key returns the same job.",
+    ),
+]
+TENANT = "default"  # one tenant until API keys map requests to tenants
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (404, 413, 422, 503)}
 
 
@@ -38,12 +49,33 @@ def _load(services: ServicesDep, job_id: str) -> JobRecord:
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut, responses=_ERRORS)
-def create_job(body: CreateJobRequest, services: ServicesDep, response: Response) -> JobOut:
-    """Store the text and the job record in S3, then queue the job. Rendering happens on a worker."""
-    voice = voice_or_422(services, body.voice).id
-    job_input = ingest.resolve(body, services)
+def create_job(
+    body: CreateJobRequest,
+    services: ServicesDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> JobOut:
+    """Store the text and the job record in S3, then queue the job. Rendering happens on a worker.
+
+    With an ``Idempotency-Key``, a repeat of the same request returns the job the first one created
+    (header ``Idempotent-Replayed: true``) for as long as the job exists.
+    """
+    voice_spec = voice_or_422(services, body.voice)
+    voice = voice_spec.id
+    job_input = ingest.resolve(body, services, voice_spec)
+    job_id = new_job_id()
+    if idempotency_key is not None:
+        claimed = idempotency.claim(services, TENANT, idempotency_key, body, job_id)
+        job_id = claimed.job_id
+        if claimed.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+            response.headers["Location"] = f"/v1/jobs/{job_id}"
+            earlier = services.store.get_record(job_id)
+            if earlier is not None:
+                return JobOut.from_record(earlier)
+            # The first request died before storing its job: finish creating that same job.
     record = JobRecord(
-        id=new_job_id(),
+        id=job_id,
         voice=voice,
         format=body.format,
         title=body.title or job_input.title,
@@ -56,7 +88,7 @@ def create_job(body: CreateJobRequest, services: ServicesDep, response: Response
         author=body.author or job_input.author,
         text_chars=len(job_input.text),
     )
-    structlog.contextvars.bind_contextvars(job_id=record.id, tenant="default")
+    structlog.contextvars.bind_contextvars(job_id=record.id, tenant=TENANT)
     # Text and record first: a message must never point at a job that is not stored yet.
     services.store.put_text(record.id, job_input.text)
     services.store.put_record(record)
@@ -122,3 +154,33 @@ def get_result(job_id: JobId, services: ServicesDep) -> ResultOut:
             bytes=result.bytes,
         ),
     )
+
+
+@router.delete(
+    "/{job_id}",
+    response_model=JobOut,
+    responses={**_ERRORS, 202: {"model": JobOut}, 409: {"model": ErrorResponse}},
+)
+def cancel_job(job_id: JobId, services: ServicesDep, response: Response) -> JobOut:
+    """Cancel: a queued job never starts (200, cancelled); a running one stops at its next chunk (202)."""
+    record = _load(services, job_id)
+    if record.status is JobState.CANCELLED:
+        return JobOut.from_record(record)
+    if record.status.terminal:
+        raise ApiError(
+            409,
+            ErrorBody(
+                code="already_finished",
+                status=record.status,
+                message=f"job is {record.status.value}; only queued or running jobs can be cancelled",
+            ),
+        )
+    # The marker is what workers look for between chunks; it outlives any record the worker writes.
+    services.store.put_bytes(keys.job_file(record.id, "cancel"), b"", "text/plain")
+    log.info("job_cancel_requested", job_id=record.id, status=record.status.value)
+    if record.status is JobState.QUEUED:
+        record = record.touch(status=JobState.CANCELLED, finished_at=utcnow())
+        services.store.put_record(record)
+        return JobOut.from_record(record)
+    response.status_code = status.HTTP_202_ACCEPTED
+    return JobOut.from_record(record)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ServicesDep, voice_or_422
+from api.ingest import check_characters
 from api.models import ErrorResponse
 from kontho.schemas import TextWarning
 from kontho.text.frontend import pause_after, pauses_for, prepare
@@ -47,6 +48,7 @@ def preview(body: PreviewRequest, services: ServicesDep) -> PreviewOut:
     """How numbers, dates and abbreviations will be read, and what the voice cannot say."""
     settings = services.settings
     voice = voice_or_422(services, body.voice)
+    check_characters(body.text, "text")
     params = voice.params
     prepared = prepare(body.text, params.max_chunk_chars or settings.chunk_max_chars, voice.characters)
     sentence_ms, paragraph_ms = pauses_for(params, settings)

@@ -1,13 +1,15 @@
 """Chunks: the units a synthesis engine renders in one call.
 
 Whole sentences are packed into a chunk up to ``max_chars``. A sentence longer than that is split at
-clause punctuation, and a clause still too long at spaces; a word is never cut, so a single word longer
-than the limit becomes a chunk of its own.
+clause punctuation, and a clause still too long at spaces. A single word longer than the limit (a run of
+text with no spaces, as hostile or broken input has) is cut between letters, never between a letter and
+its vowel sign, virama or joiner, so no chunk ever exceeds the limit an engine was sized for.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -44,10 +46,32 @@ class Chunk:
     chapter: int = 0
 
 
+def _joins_previous(word: str, i: int) -> bool:
+    """Whether ``word[i]`` belongs to the same written cluster as ``word[i - 1]``."""
+    return (
+        unicodedata.category(word[i]).startswith("M") or word[i] in "\u200c\u200d" or word[i - 1] == "\u09cd"
+    )
+
+
+def _cut_word(word: str, max_chars: int) -> list[str]:
+    pieces = []
+    start = 0
+    while len(word) - start > max_chars:
+        cut = start + max_chars
+        while cut > start + 1 and _joins_previous(word, cut):
+            cut -= 1
+        if cut == start + 1:  # one cluster longer than the limit: cut it anyway
+            cut = start + max_chars
+        pieces.append(word[start:cut])
+        start = cut
+    pieces.append(word[start:])
+    return pieces
+
+
 def _split_words(text: str, max_chars: int) -> list[str]:
     pieces: list[str] = []
     current = ""
-    for word in text.split(" "):
+    for word in (piece for whole in text.split(" ") for piece in _cut_word(whole, max_chars)):
         candidate = f"{current} {word}" if current else word
         if current and len(candidate) > max_chars:
             pieces.append(current)

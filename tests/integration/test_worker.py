@@ -21,6 +21,7 @@ from kontho.jobstore import JobStore
 from kontho.schemas import JobRecord, JobState
 from kontho.settings import Settings
 from kontho.voices import VoiceCatalog
+from tests.conftest import queue_messages
 from worker.consumer import Consumer
 from worker.engines.base import Audio
 from worker.engines.espeak import EspeakEngine
@@ -28,13 +29,6 @@ from worker.heartbeat import Heartbeat
 from worker.pipeline import EngineCache, Pipeline
 
 TEXT = "পদ্মার পাড়ে ছোট একটি গ্রাম।\nসেখানে ২৫০টি পরিবার বাস করে। সবাই নদীর সঙ্গে বাঁধা।"
-
-
-def _messages(settings: Settings, url: str) -> int:
-    attrs = sqs_client(settings).get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    )["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
 
 def test_job_renders_to_audio_that_downloads_and_decodes(
@@ -60,7 +54,7 @@ def test_job_renders_to_audio_that_downloads_and_decodes(
     decoded = AudioSegment.from_file(tmp_path / "a.mp3", format="mp3")
     assert decoded.duration_seconds == pytest.approx(audio["duration_seconds"], abs=0.15)
     assert 10 <= len(TEXT) / audio["duration_seconds"] <= 20
-    assert _messages(settings, resources.queue_url) == 0  # acknowledged after the result was stored
+    assert queue_messages(settings, resources.queue_url) == 0  # acknowledged after the result was stored
 
 
 def test_unknown_voice_fails_the_job_for_good_and_deletes_the_message(
@@ -78,7 +72,7 @@ def test_unknown_voice_fails_the_job_for_good_and_deletes_the_message(
     assert failed.error.code == "unknown_voice"
     assert not failed.error.retryable
     assert "retired-voice" in failed.error.message
-    assert _messages(settings, resources.queue_url) == 0
+    assert queue_messages(settings, resources.queue_url) == 0
 
 
 def test_text_with_nothing_to_read_fails_with_a_reason(
@@ -104,7 +98,7 @@ def test_poison_and_orphan_messages_are_dropped(
     )
     queue.send(new_job_id())  # a pointer to a job that was never stored
     assert consumer.run(burst=True)["dropped"] == 2
-    assert _messages(settings, resources.queue_url) == 0
+    assert queue_messages(settings, resources.queue_url) == 0
 
 
 class FlakyEngine(EspeakEngine):
@@ -154,8 +148,8 @@ def test_last_delivery_marks_the_job_dead_lettered_and_the_message_reaches_the_d
     assert record.error is not None
     assert record.error.code == "dead_lettered"
     assert "espeak-ng crashed" in record.error.message
-    assert _messages(settings, resources.dlq_url) == 1
-    assert _messages(settings, resources.queue_url) == 0
+    assert queue_messages(settings, resources.dlq_url) == 1
+    assert queue_messages(settings, resources.queue_url) == 0
 
 
 def test_a_redelivered_completed_job_is_acknowledged_without_work(

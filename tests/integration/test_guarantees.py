@@ -1,0 +1,227 @@
+"""Delivery guarantees against the moto server: drain, cancel, idempotent submits, dead letters, redrive."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from devstack.provision import Resources
+from kontho import keys
+from kontho.aws import sqs_client
+from kontho.jobqueue import JobQueue
+from kontho.jobstore import JobStore
+from kontho.schemas import JobState
+from kontho.settings import Settings
+from tests.conftest import corpus_chapter, queue_messages
+from worker.__main__ import build_consumer
+from worker.consumer import Consumer
+from worker.dlq import DeadLetters
+
+TEXT = "পদ্মার পাড়ে ছোট একটি গ্রাম। সেখানে ২৫০টি পরিবার বাস করে।"
+
+
+def _run_in_background(consumer: Consumer) -> threading.Thread:
+    thread = threading.Thread(target=consumer.run, kwargs={"burst": True}, daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_for_chunks(api: TestClient, job_id: str, done: int) -> dict[str, object]:
+    deadline = time.monotonic() + 60
+    while (job := api.get(f"/v1/jobs/{job_id}").json())["progress"]["done"] < done:
+        assert job["status"] in {"queued", "running"}, job
+        assert time.monotonic() < deadline, "the job never got going"
+        time.sleep(0.01)
+    return dict(job)
+
+
+@pytest.fixture
+def long_text() -> str:
+    return "\n".join(corpus_chapter(n) for n in (1, 2))
+
+
+def test_a_draining_worker_releases_its_job_and_another_resumes_it(
+    api: TestClient, settings: Settings, resources: Resources, long_text: str
+) -> None:
+    config = settings.model_copy(update={"queue_url": resources.queue_url})
+    job_id = api.post("/v1/jobs", json={"text": long_text, "format": "wav"}).json()["id"]
+    first = build_consumer(config)
+    thread = _run_in_background(first)
+    _wait_for_chunks(api, job_id, 5)
+    first.stop()  # what SIGTERM does
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert first.counters["released"] == 1
+    released = api.get(f"/v1/jobs/{job_id}").json()
+    assert released["status"] == "queued"
+    done_at_release = released["progress"]["done"]
+    assert 5 <= done_at_release < released["progress"]["total"]
+
+    # Released at once (visibility 0): a second worker takes it now, not after the visibility timeout.
+    second = build_consumer(config)
+    assert second.run(burst=True)["completed"] == 1
+    finished = api.get(f"/v1/jobs/{job_id}").json()
+    assert finished["status"] == "completed"
+    assert finished["progress"]["reused"] >= done_at_release - 1
+
+
+def test_cancelling_a_queued_job_means_it_never_starts(
+    api: TestClient, consumer: Consumer, settings: Settings, resources: Resources
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    response = api.delete(f"/v1/jobs/{job_id}")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert api.delete(f"/v1/jobs/{job_id}").status_code == 200  # cancelling twice is harmless
+    counters = consumer.run(burst=True)
+    assert (counters["skipped"], counters["completed"]) == (1, 0)
+    assert api.get(f"/v1/jobs/{job_id}").json()["status"] == "cancelled"
+    assert queue_messages(settings, resources.queue_url) == 0
+
+
+def test_cancelling_a_running_job_stops_it_within_a_chunk_or_two(
+    api: TestClient,
+    consumer: Consumer,
+    store: JobStore,
+    settings: Settings,
+    resources: Resources,
+    long_text: str,
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": long_text}).json()["id"]
+    thread = _run_in_background(consumer)
+    _wait_for_chunks(api, job_id, 3)
+    response = api.delete(f"/v1/jobs/{job_id}")
+    assert response.status_code == 202
+    thread.join(timeout=30)
+    assert consumer.counters["cancelled"] == 1
+    job = api.get(f"/v1/jobs/{job_id}").json()
+    assert job["status"] == "cancelled"
+    assert job["progress"]["done"] < job["progress"]["total"]
+    assert not store.list_keys(f"jobs/{job_id}/audio")
+    assert queue_messages(settings, resources.queue_url) == 0
+
+
+def test_a_finished_job_cannot_be_cancelled(api: TestClient, consumer: Consumer) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    consumer.run(burst=True)
+    response = api.delete(f"/v1/jobs/{job_id}")
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "already_finished",
+        "message": "job is completed; only queued or running jobs can be cancelled",
+        "status": "completed",
+    }
+
+
+def test_the_same_idempotency_key_returns_the_same_job_beyond_the_dedup_window(
+    api: TestClient, settings: Settings, resources: Resources
+) -> None:
+    body = {"text": TEXT, "format": "flac"}
+    first = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "order-17"})
+    again = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "order-17"})
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
+    assert queue_messages(settings, resources.queue_url) == 1
+    other = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "order-18"})
+    assert other.json()["id"] != first.json()["id"]
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused(api: TestClient) -> None:
+    api.post("/v1/jobs", json={"text": TEXT}, headers={"Idempotency-Key": "k1"})
+    response = api.post("/v1/jobs", json={"text": TEXT + " আরও"}, headers={"Idempotency-Key": "k1"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert response.json()["error"]["field"] == "Idempotency-Key"
+
+
+def test_a_submit_that_died_after_claiming_its_key_is_finished_by_the_retry(
+    api: TestClient, store: JobStore, settings: Settings, resources: Resources
+) -> None:
+    body = {"text": TEXT}
+    first = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "crashy"}).json()
+    # As if the first request had died after its claim and before storing anything else.
+    for key in store.list_keys(f"jobs/{first['id']}/"):
+        store._s3.delete_object(Bucket=store.bucket, Key=key)
+    retry = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "crashy"})
+    assert retry.status_code == 202
+    assert retry.json()["id"] == first["id"]
+    assert store.get_text(first["id"]) == TEXT
+    assert queue_messages(settings, resources.queue_url) == 1  # SQS deduplicated the second send
+
+
+def test_a_job_that_always_fails_reaches_the_dlq_marked_and_redrive_brings_it_back(
+    api: TestClient,
+    store: JobStore,
+    queue: JobQueue,
+    settings: Settings,
+    resources: Resources,
+    tmp_path: Path,
+) -> None:
+    # A voice whose espeak-ng voice does not exist: espeak-ng exits 1 on every call, a transient failure.
+    voices = tmp_path / "voices.json"
+    voices.write_text(
+        json.dumps(
+            {
+                "voices": [
+                    {
+                        "id": "bn-broken",
+                        "engine": "espeak",
+                        "language": "bn",
+                        "sample_rate": 22050,
+                        "params": {"espeak_voice": "qqq"},
+                    }
+                ]
+            }
+        )
+    )
+    config = settings.model_copy(update={"queue_url": resources.queue_url, "voices_file": voices})
+    with TestClient(create_app(config)) as client:
+        job_id = client.post("/v1/jobs", json={"text": TEXT, "voice": "bn-broken"}).json()["id"]
+    consumer = build_consumer(config)
+    counters = consumer.run(burst=True)
+    assert (counters["retried"], counters["dead_lettered"]) == (2, 1)  # exactly maxReceiveCount receives
+    assert queue_messages(settings, resources.dlq_url) == 1
+    record = store.get_record(job_id)
+    assert record is not None
+    assert record.status is JobState.FAILED
+    assert record.error is not None
+    assert record.error.code == "dead_lettered"
+    assert "espeak-ng" in record.error.message
+
+    dead = DeadLetters(store, queue, JobQueue(sqs_client(settings), resources.dlq_url))
+    assert [x.job_id for x in dead.listing()] == [job_id]
+    assert dead.redrive() == [job_id]
+    assert queue_messages(settings, resources.dlq_url) == 0
+    assert queue_messages(settings, resources.queue_url) == 1
+    redriven = store.get_record(job_id)
+    assert redriven is not None
+    assert (redriven.status, redriven.error) == (JobState.QUEUED, None)
+
+
+def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listing(
+    api: TestClient, store: JobStore, queue: JobQueue, settings: Settings, resources: Resources
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    record = store.get_record(job_id)
+    assert record is not None
+    store.put_record(record.touch(status=JobState.RUNNING, attempts=3))  # and then the process vanished
+    # Receives that never settle, as when a worker is killed each time; the next one goes to the DLQ.
+    for _ in range(settings.max_receive_count):
+        (delivery,) = queue.receive(wait_seconds=1, visibility_seconds=10)
+        queue.set_visibility(delivery, 0)
+    assert queue.receive(wait_seconds=0, visibility_seconds=10) == []
+    dead = DeadLetters(store, queue, JobQueue(sqs_client(settings), resources.dlq_url))
+    (letter,) = dead.listing()
+    assert letter.record is not None
+    assert letter.record.status is JobState.FAILED
+    assert letter.record.error is not None
+    assert "stopped without settling" in letter.record.error.message
+    assert keys.job_record(job_id) in store.list_keys(f"jobs/{job_id}/")

@@ -1,0 +1,153 @@
+"""``python -m worker.dlq``: list dead-lettered jobs and send them back to the job queue.
+
+``list`` shows every job in the dead-letter queue with its status and last error. A job whose worker died
+on its last attempt (killed, out of memory, a crash in a native library) never got to mark itself; the
+listing marks such a job failed as dead-lettered, so no job sits in "running" forever.
+
+``redrive`` puts jobs back: each job's record is reset to queued, then the messages move to the job queue,
+with SQS's StartMessageMoveTask when every job is redriven and the endpoint supports it, otherwise by
+receiving each message and sending a fresh one (a fresh one also restarts its receive count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from kontho.aws import s3_client, sqs_client
+from kontho.errors import KonthoError
+from kontho.jobqueue import Delivery, JobQueue
+from kontho.jobstore import JobStore
+from kontho.logging import configure_logging
+from kontho.messages import JobMessage
+from kontho.schemas import JobError, JobRecord, JobState, utcnow
+from kontho.settings import Settings, get_settings
+
+_PEEK_VISIBILITY_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    job_id: str | None
+    delivery: Delivery
+    record: JobRecord | None
+
+
+class DeadLetters:
+    def __init__(self, store: JobStore, queue: JobQueue, dlq: JobQueue) -> None:
+        self._store = store
+        self._queue = queue
+        self._dlq = dlq
+
+    def _receive_all(self) -> list[DeadLetter]:
+        """Every message in the DLQ, each held invisible for a short while; ``_release`` gives them back."""
+        letters: list[DeadLetter] = []
+        while batch := self._dlq.receive(0, _PEEK_VISIBILITY_SECONDS, batch=10):
+            for delivery in batch:
+                try:
+                    job_id: str | None = JobMessage.decode(delivery.body).job_id
+                except KonthoError:
+                    job_id = None
+                record = self._store.get_record(job_id) if job_id else None
+                letters.append(DeadLetter(job_id, delivery, record))
+        return letters
+
+    def _release(self, letters: list[DeadLetter]) -> None:
+        for letter in letters:
+            self._dlq.set_visibility(letter.delivery, 0)
+
+    def listing(self) -> list[DeadLetter]:
+        letters = self._receive_all()
+        try:
+            for n, letter in enumerate(letters):
+                record = letter.record
+                if record is not None and not record.status.terminal:
+                    record = record.touch(
+                        status=JobState.FAILED,
+                        finished_at=utcnow(),
+                        error=JobError(
+                            code="dead_lettered",
+                            message=f"gave up after {letter.delivery.receive_count - 1} attempts: the worker "
+                            "stopped without settling the job (killed, out of memory, or crashed)",
+                            retryable=True,
+                        ),
+                    )
+                    self._store.put_record(record)
+                    letters[n] = DeadLetter(letter.job_id, letter.delivery, record)
+        finally:
+            self._release(letters)
+        return letters
+
+    def redrive(self, job_ids: set[str] | None = None) -> list[str]:
+        """Back to the job queue: ``job_ids``, or every dead-lettered job when None."""
+        letters = self._receive_all()
+        chosen = [x for x in letters if x.job_id and (job_ids is None or x.job_id in job_ids)]
+        try:
+            for letter in chosen:
+                if letter.record is not None:
+                    self._store.put_record(
+                        letter.record.touch(status=JobState.QUEUED, error=None, finished_at=None)
+                    )
+        except Exception:
+            self._release(letters)
+            raise
+        if job_ids is None and len(chosen) == len(letters):
+            self._release(letters)
+            try:
+                self._dlq.start_move_to(self._queue)
+                return [x.job_id for x in chosen if x.job_id]
+            except ClientError:
+                # Not every endpoint has message move tasks (moto, some regions' FIFO queues until 2023).
+                letters = self._receive_all()
+                chosen = [x for x in letters if x.job_id]
+        stamp = f"redrive{time.time_ns()}"
+        for letter in chosen:
+            assert letter.job_id is not None  # noqa: S101 - chosen only holds decodable messages
+            self._queue.send(letter.job_id, resend=stamp)
+            self._dlq.delete(letter.delivery)
+        self._release([x for x in letters if x not in chosen])
+        return [x.job_id for x in chosen if x.job_id]
+
+
+def from_settings(settings: Settings) -> DeadLetters:
+    sqs = sqs_client(settings)
+    queue = (
+        JobQueue(sqs, settings.queue_url) if settings.queue_url else JobQueue.lookup(sqs, settings.queue_name)
+    )
+    return DeadLetters(
+        JobStore(s3_client(settings), settings.bucket), queue, JobQueue.lookup(sqs, settings.dlq_name)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m worker.dlq", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="list dead-lettered jobs")
+    redrive = commands.add_parser("redrive", help="send dead-lettered jobs back to the job queue")
+    redrive.add_argument("job_ids", nargs="*", help="jobs to redrive (default: every one)")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    letters = from_settings(settings)
+    if args.command == "list":
+        found = letters.listing()
+        for letter in found:
+            record = letter.record
+            status = record.status.value if record else "no record"
+            error = record.error.message if record and record.error else ""
+            print(f"{letter.job_id or '(unreadable message)'}\t{status}\t{error}")
+        print(f"{len(found)} dead-lettered", file=sys.stderr)
+        return 0
+    moved = letters.redrive(set(args.job_ids) or None)
+    for job_id in moved:
+        print(job_id)
+    print(f"{len(moved)} redriven", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
