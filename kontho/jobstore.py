@@ -18,6 +18,13 @@ if TYPE_CHECKING:
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 
 
+_CONFLICT = {"PreconditionFailed", "ConditionalRequestConflict"}
+
+
+class RecordChanged(Exception):
+    """A conditional write found the record changed: another worker (or a cancel) wrote it first."""
+
+
 def _is_missing(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code", "") in _MISSING
 
@@ -40,12 +47,39 @@ class JobStore:
         body = self._get(keys.job_input(job_id))
         return None if body is None else body.decode("utf-8")
 
-    def put_record(self, record: JobRecord) -> None:
-        self.put_bytes(keys.job_record(record.id), record.model_dump_json().encode(), "application/json")
+    @aws_retry(StorageUnavailable)
+    def put_record(self, record: JobRecord, if_match: str | None = None) -> str:
+        """Store the record; returns its new ETag. With ``if_match``, only over that version of it
+        (an S3 conditional write): ``RecordChanged`` when someone else wrote it since."""
+        extra = {"IfMatch": if_match} if if_match is not None else {}
+        try:
+            response = self._s3.put_object(
+                Bucket=self.bucket,
+                Key=keys.job_record(record.id),
+                Body=record.model_dump_json().encode(),
+                ContentType="application/json",
+                **extra,  # type: ignore[arg-type]
+            )
+        except ClientError as exc:
+            if if_match is not None and exc.response.get("Error", {}).get("Code") in _CONFLICT:
+                raise RecordChanged(f"job {record.id}'s record changed since this worker read it") from exc
+            raise
+        return response["ETag"]
 
     def get_record(self, job_id: str) -> JobRecord | None:
-        body = self._get(keys.job_record(job_id))
-        return None if body is None else JobRecord.model_validate_json(body)
+        found = self.get_record_versioned(job_id)
+        return None if found is None else found[0]
+
+    @aws_retry(StorageUnavailable)
+    def get_record_versioned(self, job_id: str) -> tuple[JobRecord, str] | None:
+        """The record and its ETag, for a conditional write back."""
+        try:
+            response = self._s3.get_object(Bucket=self.bucket, Key=keys.job_record(job_id))
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        return JobRecord.model_validate_json(response["Body"].read()), response["ETag"]
 
     def put_upload(self, upload: UploadRecord) -> None:
         self.put_bytes(keys.upload_record(upload.id), upload.model_dump_json().encode(), "application/json")

@@ -81,36 +81,55 @@ class Consumer:
             job_id = JobMessage.decode(delivery.body).job_id
             # One tenant until authentication arrives; bound now so every line already carries it.
             structlog.contextvars.bind_contextvars(job_id=job_id, tenant="default")
-            record = self._store.get_record(job_id)
-            if record is None:
+            found = self._store.get_record_versioned(job_id)
+            if found is None:
                 raise JobNotFound(f"job {job_id} has no record in storage")
+            record, etag = found
             if record.status.terminal:
                 log.info("job_already_settled", status=record.status.value)
                 self._queue.delete(delivery)
                 self.counters["skipped"] += 1
                 return
-            record = self._start(record, delivery)
-            self._render(record, delivery)
+            progress = self._start(record, etag, delivery)
+            if progress is None:
+                return
+            record = progress.record
+            self._render(progress, delivery)
         except Exception as exc:
             self._settle_failure(delivery, record, exc)
         finally:
             structlog.contextvars.clear_contextvars()
 
-    def _start(self, record: JobRecord, delivery: Delivery) -> JobRecord:
-        record = record.touch(
-            status=JobState.RUNNING,
-            attempts=record.attempts + 1,
-            started_at=record.started_at or utcnow(),
-            error=None,
-        )
-        self._store.put_record(record)
-        log.info("job_started", attempt=record.attempts, receive_count=delivery.receive_count)
-        return record
-
-    def _render(self, record: JobRecord, delivery: Delivery) -> None:
+    def _start(self, record: JobRecord, etag: str, delivery: Delivery) -> ProgressReporter | None:
+        """Claim the job by a conditional write over the version just read; None if someone else won."""
         progress = ProgressReporter(
-            self._store, record, self._settings.progress_interval_seconds, on_update=self._beat
+            self._store, record, self._settings.progress_interval_seconds, on_update=self._beat, etag=etag
         )
+        try:
+            progress.commit(
+                record.touch(
+                    status=JobState.RUNNING,
+                    attempts=record.attempts + 1,
+                    started_at=record.started_at or utcnow(),
+                    error=None,
+                )
+            )
+        except JobInterrupted:
+            # Cancelled, or started by another worker (a duplicate delivery), between our read and write.
+            latest = self._store.get_record(record.id)
+            if latest is not None and latest.status.terminal:
+                self._queue.delete(delivery)
+                self.counters["skipped"] += 1
+            else:
+                self._queue.set_visibility(delivery, self._settings.visibility_timeout_seconds)
+                self.counters["deferred"] += 1
+            log.info("job_taken_elsewhere", status=latest.status.value if latest else None)
+            return None
+        log.info("job_started", attempt=progress.record.attempts, receive_count=delivery.receive_count)
+        return progress
+
+    def _render(self, progress: ProgressReporter, delivery: Delivery) -> None:
+        record = progress.record
         stop = StopCheck(
             self._stopping,
             delivery.received_at,
@@ -127,14 +146,15 @@ class Consumer:
         ):
             try:
                 result, artifacts = self._pipeline.run(record, progress, stop)
+                finished = progress.record.touch(
+                    status=JobState.COMPLETED, result=result, artifacts=artifacts, finished_at=utcnow()
+                )
+                # The record is the commit point: written once, by the worker that holds the job, and
+                # the message goes only after it.
+                progress.commit(finished)
             except JobInterrupted as interrupted:
-                self._settle_interrupted(delivery, progress.record, interrupted.reason)
+                self._settle_interrupted(delivery, progress, interrupted.reason)
                 return
-        finished = progress.record.touch(
-            status=JobState.COMPLETED, result=result, artifacts=artifacts, finished_at=utcnow()
-        )
-        # The message goes only after the result and the final status are stored.
-        self._store.put_record(finished)
         self._queue.delete(delivery)
         self.counters["completed"] += 1
         started = finished.started_at or finished.created_at
@@ -144,16 +164,25 @@ class Consumer:
     def _beat(self) -> None:
         self._liveness.touch()
 
-    def _settle_interrupted(self, delivery: Delivery, latest: JobRecord, reason: StopReason) -> None:
+    def _settle_interrupted(self, delivery: Delivery, progress: ProgressReporter, reason: StopReason) -> None:
         """Checkpoints are stored; record why the job stopped and settle its message accordingly."""
-        if reason is StopReason.CANCELLED:
-            self._store.put_record(latest.touch(status=JobState.CANCELLED, finished_at=utcnow()))
-            self._queue.delete(delivery)
-            self.counters["cancelled"] += 1
-            log.info("job_cancelled")
+        latest = progress.record
+        try:
+            if reason is StopReason.LOST:
+                raise JobInterrupted(reason)
+            if reason is StopReason.CANCELLED:
+                progress.commit(latest.touch(status=JobState.CANCELLED, finished_at=utcnow()))
+                self._queue.delete(delivery)
+                self.counters["cancelled"] += 1
+                log.info("job_cancelled")
+                return
+            # Draining or at the receive ceiling: queued again, and visible at once to any worker.
+            progress.commit(latest.touch(status=JobState.QUEUED))
+        except JobInterrupted:
+            # Another worker holds the job now; its message and record are that worker's to settle.
+            self.counters["lost"] += 1
+            log.warning("job_lost", reason=reason.value)
             return
-        # Draining or at the receive ceiling: queued again, and visible at once to any worker.
-        self._store.put_record(latest.touch(status=JobState.QUEUED))
         self._queue.set_visibility(delivery, 0)
         self.counters["released"] += 1
         log.info("job_released", reason=reason.value, done=latest.progress.done, total=latest.progress.total)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from kontho.jobstore import JobStore
+from kontho.jobstore import JobStore, RecordChanged
 from kontho.schemas import JobRecord, Progress
+from worker.stop import JobInterrupted, StopReason
 
 
 class ProgressReporter:
@@ -16,8 +17,10 @@ class ProgressReporter:
         record: JobRecord,
         interval_seconds: float,
         on_update: Callable[[], None] | None = None,
+        etag: str | None = None,
     ) -> None:
         self._store = store
+        self.etag = etag
         self._on_update = on_update
         self.record = record
         self._interval = interval_seconds
@@ -64,5 +67,15 @@ class ProgressReporter:
         self.record = self.record.touch(progress=progress)
         now = time.monotonic()
         if force or now - self._last_save >= self._interval:
-            self._store.put_record(self.record)
+            self.commit(self.record)
             self._last_save = now
+
+    def commit(self, record: JobRecord) -> None:
+        """Write ``record`` over the version this worker last wrote. If anyone else wrote in between (a
+        second worker took the job, or it was cancelled while queued), this worker has lost the job:
+        ``JobInterrupted(LOST)``, and it must neither write nor acknowledge anything more."""
+        try:
+            self.etag = self._store.put_record(record, if_match=self.etag)
+        except RecordChanged as exc:
+            raise JobInterrupted(StopReason.LOST) from exc
+        self.record = record

@@ -2,6 +2,7 @@
 
 Three things end a job early without it failing: the worker is draining (SIGTERM from a scale-in, a spot
 reclaim, a deploy), the receive is nearing SQS's 12-hour visibility ceiling, or the customer cancelled.
+A fourth is found when the worker writes the job's record: another worker has taken the job over.
 In each case everything rendered so far is already checkpointed in S3, so stopping costs at most the
 chunk in hand.
 """
@@ -18,6 +19,7 @@ class StopReason(StrEnum):
     DRAINING = "draining"  # release the message at once: another worker resumes the job
     RECEIVE_CEILING = "receive_ceiling"  # release and take the job again on a fresh receive
     CANCELLED = "cancelled"  # the job ends, cancelled; the message is deleted
+    LOST = "lost"  # someone else wrote the job's record: touch nothing, the new owner settles it
 
 
 class JobInterrupted(Exception):  # control flow, not an error: named for what happened

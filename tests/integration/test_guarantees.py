@@ -225,3 +225,29 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listin
     assert letter.record.error is not None
     assert "stopped without settling" in letter.record.error.message
     assert keys.job_record(job_id) in store.list_keys(f"jobs/{job_id}/")
+
+
+def test_a_worker_whose_heartbeats_are_lost_yields_the_job_to_the_next_and_it_completes_once(
+    api: TestClient, settings: Settings, resources: Resources
+) -> None:
+    config = settings.model_copy(
+        update={"queue_url": resources.queue_url, "visibility_timeout_seconds": 10, "heartbeat_seconds": 2}
+    )
+    text = "\n".join(corpus_chapter(n) for n in (1, 2, 3, 4) * 4)
+    job_id = api.post("/v1/jobs", json={"text": text}).json()["id"]
+    first = build_consumer(config)
+    # Its heartbeats never reach SQS (a partition, a stalled thread): the message comes back after 10 s
+    # while it still renders, and SQS hands it to another worker.
+    first._queue.set_visibility = lambda delivery, seconds: None  # type: ignore[method-assign]
+    thread = _run_in_background(first)
+    _wait_for_chunks(api, job_id, 3)
+    time.sleep(10)  # the visibility timeout runs out
+    assert api.get(f"/v1/jobs/{job_id}").json()["status"] == "running", "the job ended too soon to test"
+    second = build_consumer(config)
+    counters = second.run(burst=True)
+    thread.join(timeout=120)
+    assert (first.counters["lost"], first.counters["completed"]) == (1, 0)
+    assert counters["completed"] == 1
+    job = api.get(f"/v1/jobs/{job_id}").json()
+    assert (job["status"], job["attempts"]) == ("completed", 2)
+    assert job["progress"]["reused"] > 0

@@ -23,7 +23,6 @@ _SETTINGS = Settings(
     bucket="kontho-fuzz",
     queue_name="kontho-fuzz.fifo",
     dlq_name="kontho-fuzz-dlq.fifo",
-    max_text_chars=20_000,
     max_upload_bytes=1_000_000,
 )
 # The app connects to AWS on first use, so it can be built (and its schema read) before moto starts.
@@ -40,6 +39,7 @@ def _moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @schema.parametrize()
 @hypothesis_settings(
     max_examples=25,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
