@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -13,6 +14,8 @@ from api.deps import Services
 from api.errors import install_error_handlers
 from api.models import ErrorResponse
 from api.routes import health, jobs, text, uploads, voices
+from api.routes import metrics as metrics_route
+from kontho import metrics
 from kontho.settings import Settings, get_settings
 
 # JSON may escape every character as a six-byte \\u escape; leave room for the other fields too.
@@ -34,13 +37,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_text_chars * _BYTES_PER_CHAR + _BODY_OVERHEAD)
 
     @app.middleware("http")
-    async def fresh_log_context(
+    async def context_and_metrics(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         structlog.contextvars.clear_contextvars()
-        return await call_next(request)
+        started = time.perf_counter()
+        response = await call_next(request)
+        # The route's template, never the path itself: ids in paths would make labels unbounded.
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(template, request.method, str(response.status_code)).inc()
+        metrics.HTTP_DURATION.labels(template, request.method).observe(time.perf_counter() - started)
+        return response
 
     app.include_router(health.router)
+    app.include_router(metrics_route.router)
     app.include_router(jobs.router)
     app.include_router(uploads.router)
     app.include_router(voices.router)

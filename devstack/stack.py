@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from devstack.motoserver import MotoServer, port_is_free, wait_for_http
+from devstack.motoserver import MotoServer, free_port, port_is_free, wait_for_http
 from devstack.provision import Resources, provision
 from kontho.settings import Settings
 
@@ -28,6 +28,8 @@ class LocalStack:
         self._moto = MotoServer(settings.local_aws_port, self._log_path("moto"))
         self._api: subprocess.Popen[bytes] | None = None
         self._workers: list[subprocess.Popen[bytes]] = []
+        self.metrics_ports: list[int] = []
+        """Each worker's Prometheus port, in the order the workers started."""
         self._log_files: list[IO[bytes]] = []
         self.resources: Resources | None = None
 
@@ -74,7 +76,14 @@ class LocalStack:
         return self
 
     def add_worker(self) -> subprocess.Popen[bytes]:
-        worker = self._spawn(f"worker-{len(self._workers) + 1}", [sys.executable, "-m", "worker"])
+        # Workers share one host here: each gets a metrics port of its own.
+        port = free_port()
+        worker = self._spawn(
+            f"worker-{len(self._workers) + 1}",
+            [sys.executable, "-m", "worker"],
+            {"KONTHO_WORKER_METRICS_PORT": str(port)},
+        )
+        self.metrics_ports.append(port)
         self._workers.append(worker)
         return worker
 
@@ -91,8 +100,10 @@ class LocalStack:
         worker.kill()
         worker.wait()
 
-    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
-        env = {**os.environ, **self.worker_env()}
+    def _spawn(
+        self, name: str, argv: list[str], extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **self.worker_env(), **(extra_env or {})}
         log_path = self._log_path(name)
         log = log_path.open("ab") if log_path else None
         if log is not None:

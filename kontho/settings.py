@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     liveness_max_age_seconds: float = Field(
         default=900.0, gt=0, description="Oldest the liveness file may be before the probe fails."
     )
+    worker_metrics_port: int = Field(
+        default=9102, ge=0, le=65535, description="Port of a worker's Prometheus /metrics; 0 turns it off."
+    )
     retry_backoff_seconds: float = Field(
         default=5.0,
         ge=0,

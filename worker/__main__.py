@@ -18,6 +18,7 @@ from kontho.jobstore import JobStore
 from kontho.logging import configure_logging
 from kontho.settings import Settings, get_settings
 from kontho.voices import VoiceCatalog
+from worker import metrics as worker_metrics
 from worker.consumer import Consumer
 from worker.pipeline import EngineCache, Pipeline
 
@@ -84,6 +85,18 @@ def main(argv: list[str] | None = None) -> int:
         timer = threading.Timer(settings.drain_seconds, drain_timed_out)
         timer.daemon = True
         timer.start()
+
+    if settings.worker_metrics_port:
+        try:
+            dlq: JobQueue | None = JobQueue.lookup(sqs_client(settings), settings.dlq_name)
+        except Exception as exc:  # the DLQ gauge is missing; the work is not
+            log.warning("dlq_not_found", queue=settings.dlq_name, error=str(exc))
+            dlq = None
+        try:
+            worker_metrics.serve(settings.worker_metrics_port, consumer.queue, dlq)
+        except OSError as exc:
+            log.error("worker_startup_failed", error=f"metrics port {settings.worker_metrics_port}: {exc}")
+            return EXIT_STARTUP_FAILED
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

@@ -7,7 +7,7 @@ from collections import Counter
 
 import structlog
 
-from kontho import keys
+from kontho import keys, metrics
 from kontho.errors import JobNotFound
 from kontho.jobqueue import Delivery, JobQueue
 from kontho.jobstore import JobStore
@@ -35,6 +35,10 @@ class Consumer:
         self.counters: Counter[str] = Counter()
         self._liveness = LivenessFile(settings.liveness_file)
         self._current: Delivery | None = None
+
+    @property
+    def queue(self) -> JobQueue:
+        return self._queue
 
     @property
     def stopping(self) -> bool:
@@ -66,10 +70,12 @@ class Consumer:
                 break
             for delivery in deliveries:
                 self.busy, self._current = True, delivery
+                metrics.JOBS_IN_PROGRESS.set(1)
                 try:
                     self.handle(delivery)
                 finally:
                     self.busy, self._current = False, None
+                    metrics.JOBS_IN_PROGRESS.set(0)
         log.info("worker_stopped", **dict(self.counters))
         return self.counters
 
@@ -88,7 +94,7 @@ class Consumer:
             if record.status.terminal:
                 log.info("job_already_settled", status=record.status.value)
                 self._queue.delete(delivery)
-                self.counters["skipped"] += 1
+                self._count("skipped")
                 return
             progress = self._start(record, etag, delivery)
             if progress is None:
@@ -119,10 +125,10 @@ class Consumer:
             latest = self._store.get_record(record.id)
             if latest is not None and latest.status.terminal:
                 self._queue.delete(delivery)
-                self.counters["skipped"] += 1
+                self._count("skipped")
             else:
                 self._queue.set_visibility(delivery, self._settings.visibility_timeout_seconds)
-                self.counters["deferred"] += 1
+                self._count("deferred")
             log.info("job_taken_elsewhere", status=latest.status.value if latest else None)
             return None
         log.info("job_started", attempt=progress.record.attempts, receive_count=delivery.receive_count)
@@ -156,10 +162,18 @@ class Consumer:
                 self._settle_interrupted(delivery, progress, interrupted.reason)
                 return
         self._queue.delete(delivery)
-        self.counters["completed"] += 1
+        self._count("completed")
         started = finished.started_at or finished.created_at
         elapsed = ((finished.finished_at or utcnow()) - started).total_seconds()
+        metrics.JOB_DURATION.observe(elapsed)
+        metrics.AUDIO_RENDERED.inc(result.duration_seconds)
+        if elapsed > 0:
+            metrics.REALTIME_FACTOR.observe(result.duration_seconds / elapsed)
         log.info("job_completed", audio_seconds=result.duration_seconds, seconds=elapsed)
+
+    def _count(self, outcome: str) -> None:
+        self.counters[outcome] += 1
+        metrics.JOBS_FINISHED.labels(outcome).inc()
 
     def _beat(self) -> None:
         self._liveness.touch()
@@ -173,18 +187,18 @@ class Consumer:
             if reason is StopReason.CANCELLED:
                 progress.commit(latest.touch(status=JobState.CANCELLED, finished_at=utcnow()))
                 self._queue.delete(delivery)
-                self.counters["cancelled"] += 1
+                self._count("cancelled")
                 log.info("job_cancelled")
                 return
             # Draining or at the receive ceiling: queued again, and visible at once to any worker.
             progress.commit(latest.touch(status=JobState.QUEUED))
         except JobInterrupted:
             # Another worker holds the job now; its message and record are that worker's to settle.
-            self.counters["lost"] += 1
+            self._count("lost")
             log.warning("job_lost", reason=reason.value)
             return
         self._queue.set_visibility(delivery, 0)
-        self.counters["released"] += 1
+        self._count("released")
         log.info("job_released", reason=reason.value, done=latest.progress.done, total=latest.progress.total)
 
     def _settle_failure(self, delivery: Delivery, record: JobRecord | None, exc: Exception) -> None:
@@ -195,13 +209,13 @@ class Consumer:
             if action is Action.DROP:
                 log.error("message_dropped", error=str(exc))
                 self._queue.delete(delivery)
-                self.counters["dropped"] += 1
+                self._count("dropped")
             elif action is Action.FAIL and record is not None:
                 self._store.put_record(
                     record.touch(status=JobState.FAILED, error=job_error_for(exc), finished_at=utcnow())
                 )
                 self._queue.delete(delivery)
-                self.counters["failed"] += 1
+                self._count("failed")
                 log.warning("job_failed", error=str(exc), code=job_error_for(exc).code)
             elif delivery.receive_count >= self._settings.max_receive_count:
                 # Last delivery: say so in the record before SQS moves the message to the DLQ.
@@ -214,16 +228,16 @@ class Consumer:
                         )
                     )
                 self._queue.set_visibility(delivery, 0)
-                self.counters["dead_lettered"] += 1
+                self._count("dead_lettered")
                 log.error("job_dead_lettered", error=str(exc), receive_count=delivery.receive_count)
             else:
                 if record is not None:
                     self._store.put_record(record.touch(status=JobState.QUEUED, error=job_error_for(exc)))
                 delay = retry_delay_seconds(delivery.receive_count, self._settings.retry_backoff_seconds)
                 self._queue.set_visibility(delivery, delay)
-                self.counters["retried"] += 1
+                self._count("retried")
                 log.warning("job_will_retry", error=str(exc), retry_in_seconds=delay, exc_info=exc)
         except Exception as settle_exc:
             # Storage or queue is down too: the message's visibility runs out and SQS redelivers it.
             log.error("settle_failed", error=str(settle_exc), original_error=str(exc))
-            self.counters["unsettled"] += 1
+            self._count("unsettled")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import structlog
 
-from kontho import keys
+from kontho import keys, metrics
 from kontho.errors import InvalidJob
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, AudioResult, JobRecord
@@ -46,6 +46,7 @@ class EngineCache:
             started = time.monotonic()
             engine = engine_for(self.catalog.get(voice_id), self._settings)
             engine.load()
+            metrics.MODEL_LOAD.labels(engine.name).observe(time.monotonic() - started)
             self._engines[voice_id] = engine
             log.info(
                 "engine_loaded",
@@ -183,6 +184,8 @@ class Pipeline:
             out.close()
             checkpoints.flush()
             mastered = master.finish()
+        metrics.CHUNKS.labels("rendered").inc(len(chunks) - reused)
+        metrics.CHUNKS.labels("reused").inc(reused)
         log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
         ms = [round(frame * 1000 / engine.sample_rate) for frame in [*chapter_starts, out.frames]]
         chapters = [

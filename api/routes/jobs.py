@@ -12,7 +12,7 @@ from api import idempotency, ingest
 from api.deps import ServicesDep, voice_or_422
 from api.errors import ApiError
 from api.models import ArtifactOut, AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
-from kontho import keys
+from kontho import keys, metrics
 from kontho.errors import TransientError
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
 from kontho.schemas import JobError, JobRecord, JobState, utcnow
@@ -102,6 +102,7 @@ def create_job(
             )
         )
         raise
+    metrics.JOBS_SUBMITTED.labels(record.format.value).inc()
     log.info("job_submitted", characters=record.text_chars, voice=voice, format=record.format.value)
     response.headers["Location"] = f"/v1/jobs/{record.id}"
     return JobOut.from_record(record)

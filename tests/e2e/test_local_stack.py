@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pydub import AudioSegment
 
@@ -60,6 +61,10 @@ def test_a_corpus_chapter_renders_end_to_end_and_downloads_over_http(
     assert decoded.rms > 300
     worker_log = (stack.state_dir / "logs" / "worker-1.log").read_text()
     assert f"job_id={job['id']}" in worker_log
+    # The worker process serves its own metrics, and they moved with the job.
+    scrape = httpx.get(f"http://127.0.0.1:{stack.metrics_ports[0]}/metrics", timeout=10).text
+    assert 'kontho_jobs_finished_total{outcome="completed"} 1.0' in scrape
+    assert 'kontho_chunks_total{source="rendered"}' in scrape
 
 
 def test_two_workers_share_the_queue(tmp_path: Path) -> None:
