@@ -83,6 +83,7 @@ class Consumer:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(message_id=delivery.message_id)
         record: JobRecord | None = None
+        progress: ProgressReporter | None = None
         try:
             job_id = JobMessage.decode(delivery.body).job_id
             # One tenant until authentication arrives; bound now so every line already carries it.
@@ -99,10 +100,9 @@ class Consumer:
             progress = self._start(record, etag, delivery)
             if progress is None:
                 return
-            record = progress.record
             self._render(progress, delivery)
         except Exception as exc:
-            self._settle_failure(delivery, record, exc)
+            self._settle_failure(delivery, progress.record if progress else record, exc, progress)
         finally:
             structlog.contextvars.clear_contextvars()
 
@@ -201,26 +201,38 @@ class Consumer:
         self._count("released")
         log.info("job_released", reason=reason.value, done=latest.progress.done, total=latest.progress.total)
 
-    def _settle_failure(self, delivery: Delivery, record: JobRecord | None, exc: Exception) -> None:
+    def _settle_failure(
+        self,
+        delivery: Delivery,
+        record: JobRecord | None,
+        exc: Exception,
+        progress: ProgressReporter | None = None,
+    ) -> None:
         action = action_for(exc)
         if action is Action.FAIL and record is None:
             action = Action.DROP  # nothing stored to mark failed
+
+        def write(updated: JobRecord) -> None:
+            # Once the job is claimed, only over this worker's own last write (see ProgressReporter.commit).
+            if progress is None:
+                self._store.put_record(updated)
+            else:
+                progress.commit(updated)
+
         try:
             if action is Action.DROP:
                 log.error("message_dropped", error=str(exc))
                 self._queue.delete(delivery)
                 self._count("dropped")
             elif action is Action.FAIL and record is not None:
-                self._store.put_record(
-                    record.touch(status=JobState.FAILED, error=job_error_for(exc), finished_at=utcnow())
-                )
+                write(record.touch(status=JobState.FAILED, error=job_error_for(exc), finished_at=utcnow()))
                 self._queue.delete(delivery)
                 self._count("failed")
                 log.warning("job_failed", error=str(exc), code=job_error_for(exc).code)
             elif delivery.receive_count >= self._settings.max_receive_count:
                 # Last delivery: say so in the record before SQS moves the message to the DLQ.
                 if record is not None:
-                    self._store.put_record(
+                    write(
                         record.touch(
                             status=JobState.FAILED,
                             finished_at=utcnow(),
@@ -232,11 +244,14 @@ class Consumer:
                 log.error("job_dead_lettered", error=str(exc), receive_count=delivery.receive_count)
             else:
                 if record is not None:
-                    self._store.put_record(record.touch(status=JobState.QUEUED, error=job_error_for(exc)))
+                    write(record.touch(status=JobState.QUEUED, error=job_error_for(exc)))
                 delay = retry_delay_seconds(delivery.receive_count, self._settings.retry_backoff_seconds)
                 self._queue.set_visibility(delivery, delay)
                 self._count("retried")
                 log.warning("job_will_retry", error=str(exc), retry_in_seconds=delay, exc_info=exc)
+        except JobInterrupted:
+            self._count("lost")
+            log.warning("job_lost", error=str(exc))
         except Exception as settle_exc:
             # Storage or queue is down too: the message's visibility runs out and SQS redelivers it.
             log.error("settle_failed", error=str(settle_exc), original_error=str(exc))

@@ -149,6 +149,7 @@ class Pipeline:
                 record.loudness,
                 self._settings.loudness_window_seconds,
                 self._settings.mp3_bitrate,
+                while_waiting=progress.alive,
             ) as master,
             contextlib.closing(fresh),
         ):

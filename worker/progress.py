@@ -61,9 +61,13 @@ class ProgressReporter:
             force=done == total,
         )
 
-    def _save(self, progress: Progress, force: bool) -> None:
+    def alive(self) -> None:
+        """The job is moving, though not from chunk to chunk (its encoder is finishing, say)."""
         if self._on_update is not None:
             self._on_update()
+
+    def _save(self, progress: Progress, force: bool) -> None:
+        self.alive()
         self.record = self.record.touch(progress=progress)
         now = time.monotonic()
         if force or now - self._last_save >= self._interval:

@@ -13,6 +13,7 @@ uninterrupted one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -50,7 +51,9 @@ class Master:
         loudness: Loudness,
         window_seconds: float,
         mp3_bitrate: str,
+        while_waiting: Callable[[], None] | None = None,
     ) -> None:
+        self._while_waiting = while_waiting
         self._programme = programme
         self._out_path = out_path
         self._fmt = fmt
@@ -108,7 +111,7 @@ class Master:
         if encoder is None:
             raise RuntimeError("no encoder is running")
         with encoder:
-            return encoder.finish()
+            return encoder.finish(self._while_waiting)
 
     def _start(self, lufs: float | None = None) -> None:
         """Encode from the first frame with the gain ``lufs`` asks for (by default the opening's loudness)."""

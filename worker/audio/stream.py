@@ -14,6 +14,7 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -27,6 +28,7 @@ log = structlog.get_logger(__name__)
 
 _READ_BYTES = 1 << 20
 _IDLE_WAIT_SECONDS = 0.2
+_LIVENESS_SECONDS = 5.0
 _INTEGRATED = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")
 
 
@@ -76,12 +78,19 @@ class StreamingEncoder:
             self._committed = frames * 2
             self._more.notify()
 
-    def finish(self) -> float | None:
-        """Wait for the encoder to take everything committed; returns the programme's integrated loudness."""
+    def finish(self, while_waiting: Callable[[], None] | None = None) -> float | None:
+        """Wait for the encoder to take everything committed; returns the programme's integrated loudness.
+
+        ``while_waiting`` is called every few seconds meanwhile: the tail of a long book can take minutes to
+        encode, and the worker's liveness must not mistake that for a hang.
+        """
         with self._more:
             self._closed = True
             self._more.notify()
-        self._feeder.join()
+        while self._feeder.is_alive():
+            self._feeder.join(timeout=_LIVENESS_SECONDS)
+            if while_waiting is not None:
+                while_waiting()
         code = self._process.wait()
         self._stderr.seek(0)
         report = self._stderr.read().decode(errors="replace")
