@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.throughput import CORPUS, REPO, engine_only
-from devstack.client import KonthoClient
+from client.http import KonthoClient
 from devstack.motoserver import free_port
 from devstack.stack import LocalStack
 from kontho.schemas import AudioFormat

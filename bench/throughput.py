@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devstack.client import TERMINAL, KonthoClient
+from client.http import TERMINAL, KonthoClient
 from devstack.motoserver import free_port
 from devstack.stack import LOCAL_API_KEY, LocalStack
 from kontho.settings import Settings

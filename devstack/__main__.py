@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devstack.client import KonthoClient
+from client.http import KonthoClient
 from devstack.stack import LOCAL_API_KEY, LocalStack
 from kontho.settings import Settings
 

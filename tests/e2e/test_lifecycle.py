@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from devstack.client import KonthoClient
+from client.http import KonthoClient
 from devstack.motoserver import free_port
 from devstack.stack import LocalStack
 from kontho.settings import Settings

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from pydub import AudioSegment
 
-from devstack.client import KonthoClient
+from client.http import KonthoClient
 from devstack.motoserver import MotoServer, free_port, wait_for_http
 from devstack.provision import Resources
 from devstack.stack import LOCAL_API_KEY, LocalStack
