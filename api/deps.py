@@ -13,6 +13,7 @@ from kontho.aws import s3_client, sqs_client
 from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
+from kontho.tenants import TenantDirectory
 from kontho.voices import Voice, VoiceCatalog, catalog_for
 
 
@@ -22,6 +23,7 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.voices: VoiceCatalog = catalog_for(settings.voices_file)
+        self.tenants = TenantDirectory.load(settings)
 
     @cached_property
     def store(self) -> JobStore:

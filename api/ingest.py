@@ -41,10 +41,10 @@ def _too_large(code: str, field: str, what: str, limit: int) -> ApiError:
     return ApiError(413, ErrorBody(code=code, field=field, message=f"{what}; the limit is {limit:,}"))
 
 
-def _from_upload(body: CreateJobRequest, services: Services, upload_id: str) -> JobInput:
+def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, tenant: str) -> JobInput:
     settings = services.settings
     upload = services.store.get_upload(upload_id) if is_job_id(upload_id) else None
-    if upload is None:
+    if upload is None or upload.tenant != tenant:
         raise _unprocessable("unknown_upload", f"no upload with id {upload_id[:64]!r}; create one first")
     size = services.store.size_of(keys.upload_file(upload.id))
     if size is None:
@@ -103,10 +103,10 @@ def check_readable(text: str, field: str, voice: Voice) -> None:
         )
 
 
-def resolve(body: CreateJobRequest, services: Services, voice: Voice) -> JobInput:
+def resolve(body: CreateJobRequest, services: Services, voice: Voice, tenant: str) -> JobInput:
     """The job's text, or an ``ApiError`` naming the field and the limit it breaks."""
     if body.upload is not None:
-        job_input = _from_upload(body, services, body.upload)
+        job_input = _from_upload(body, services, body.upload, tenant)
         field = "upload"
     else:
         assert body.text is not None  # noqa: S101 - the request model allows exactly one of the two

@@ -28,6 +28,7 @@ from devstack.motoserver import free_port
 from devstack.stack import LocalStack
 from kontho.schemas import AudioFormat
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_KEY
 from worker.audio.encode import codec_args
 
 RESULTS = REPO / "bench" / "results" / "longform.json"
@@ -71,7 +72,7 @@ def run_job(text: str, fmt: str = "mp3") -> dict[str, Any]:
             poll_wait_seconds=2,
         )
         with LocalStack(settings) as stack:
-            client = KonthoClient(stack.api_url)
+            client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
             started = time.monotonic()
             job = client.wait(client.submit(text, format=fmt)["id"], timeout=3600, poll_seconds=0.5)
             if job["status"] != "completed":

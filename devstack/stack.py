@@ -13,8 +13,9 @@ from typing import IO
 from devstack.motoserver import MotoServer, free_port, port_is_free, wait_for_http
 from devstack.provision import Resources, provision
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_KEY
 
-LOCAL_API_KEY = "kontho-local-key"
+LOCAL_API_KEY = LOCAL_KEY  # the development tenant's key (kontho/tenants.py)
 # moto accepts any credentials; these make sure boto3 never reaches for real ones.
 _LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "kontho-local", "AWS_SECRET_ACCESS_KEY": "kontho-local"}
 

@@ -108,6 +108,7 @@ class UploadRecord(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str
+    tenant: str = "local"
     content_type: UploadContentType
     bytes: int = Field(description="Size the client declared; the presigned URL is signed for it.")
     filename: str | None = None
@@ -120,6 +121,7 @@ class JobRecord(BaseModel):
 
     schema_version: int = SCHEMA_VERSION
     id: str
+    tenant: str = Field(default="local", description="Whose job: only that tenant's key can see it.")
     status: JobState = JobState.QUEUED
     voice: str
     format: AudioFormat = AudioFormat.MP3

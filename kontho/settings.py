@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     )
     max_chapters: int = Field(default=500, ge=1, le=100_000, description="Most chapters one job may have.")
     presign_expires_seconds: int = Field(default=3600, ge=60, le=604_800, description="Download URL life.")
+    api_keys_file: str | None = Field(
+        default=None,
+        description="Tenants and their API key hashes: a path or s3://bucket/key; empty: the dev key only.",
+    )
     default_voice: str = Field(default="bn-espeak", description="Voice used when a job names none.")
     voices_file: Path | None = Field(default=None, description="YAML or JSON voice catalog to add.")
 

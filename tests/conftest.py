@@ -15,8 +15,11 @@ from kontho.aws import s3_client, sqs_client
 from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_KEY
 
 REPO = Path(__file__).resolve().parents[1]
+AUTH = {"Authorization": f"Bearer {LOCAL_KEY}"}
+"""The development tenant's key, as every test client sends it."""
 CORPUS = REPO.parent / "shared" / "corpus" / "shakuntala"
 
 # moto accepts any credentials; fixed ones keep boto3 away from a developer's real AWS profile.

@@ -86,12 +86,12 @@ class Consumer:
         progress: ProgressReporter | None = None
         try:
             job_id = JobMessage.decode(delivery.body).job_id
-            # One tenant until authentication arrives; bound now so every line already carries it.
-            structlog.contextvars.bind_contextvars(job_id=job_id, tenant="default")
+            structlog.contextvars.bind_contextvars(job_id=job_id)
             found = self._store.get_record_versioned(job_id)
             if found is None:
                 raise JobNotFound(f"job {job_id} has no record in storage")
             record, etag = found
+            structlog.contextvars.bind_contextvars(tenant=record.tenant)
             if record.status.terminal:
                 log.info("job_already_settled", status=record.status.value)
                 self._queue.delete(delivery)

@@ -9,6 +9,7 @@ import structlog
 from fastapi import APIRouter, Header, Path, Response, status
 
 from api import idempotency, ingest
+from api.auth import TenantDep
 from api.deps import ServicesDep, voice_or_422
 from api.errors import ApiError
 from api.models import ArtifactOut, AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
@@ -16,6 +17,7 @@ from kontho import keys, metrics
 from kontho.errors import TransientError
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
 from kontho.schemas import JobError, JobRecord, JobState, utcnow
+from kontho.tenants import Tenant
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 log = structlog.get_logger(__name__)
@@ -30,20 +32,22 @@ IdempotencyKey = Annotated[
         description="Any string unique to this submission; a retry with the same key returns the same job.",
     ),
 ]
-TENANT = "default"  # one tenant until API keys map requests to tenants
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (404, 413, 422, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (401, 404, 413, 422, 503)
+}
 
 
 def _not_found(job_id: str) -> ApiError:
     return ApiError(404, ErrorBody(code="job_not_found", message=f"no job with id {job_id!r}", field="id"))
 
 
-def _load(services: ServicesDep, job_id: str) -> JobRecord:
+def _load(services: ServicesDep, job_id: str, tenant: Tenant) -> JobRecord:
     # A malformed id cannot name a job; answer as for any unknown id, without touching storage.
     if not is_job_id(job_id):
         raise _not_found(job_id[:64])
     record = services.store.get_record(job_id)
-    if record is None:
+    # Another tenant's job is answered exactly as a job that does not exist.
+    if record is None or record.tenant != tenant.id:
         raise _not_found(job_id)
     return record
 
@@ -53,6 +57,7 @@ def create_job(
     body: CreateJobRequest,
     services: ServicesDep,
     response: Response,
+    tenant: TenantDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JobOut:
     """Store the text and the job record in S3, then queue the job. Rendering happens on a worker.
@@ -62,10 +67,10 @@ def create_job(
     """
     voice_spec = voice_or_422(services, body.voice)
     voice = voice_spec.id
-    job_input = ingest.resolve(body, services, voice_spec)
+    job_input = ingest.resolve(body, services, voice_spec, tenant.id)
     job_id = new_job_id()
     if idempotency_key is not None:
-        claimed = idempotency.claim(services, TENANT, idempotency_key, body, job_id)
+        claimed = idempotency.claim(services, tenant.id, idempotency_key, body, job_id)
         job_id = claimed.job_id
         if claimed.replayed:
             response.headers["Idempotent-Replayed"] = "true"
@@ -76,6 +81,7 @@ def create_job(
             # The first request died before storing its job: finish creating that same job.
     record = JobRecord(
         id=job_id,
+        tenant=tenant.id,
         voice=voice,
         format=body.format,
         title=body.title or job_input.title,
@@ -88,7 +94,7 @@ def create_job(
         author=body.author or job_input.author,
         text_chars=len(job_input.text),
     )
-    structlog.contextvars.bind_contextvars(job_id=record.id, tenant=TENANT)
+    structlog.contextvars.bind_contextvars(job_id=record.id)
     # Text and record first: a message must never point at a job that is not stored yet.
     services.store.put_text(record.id, job_input.text)
     services.store.put_record(record)
@@ -109,17 +115,17 @@ def create_job(
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=_ERRORS)
-def get_job(job_id: JobId, services: ServicesDep) -> JobOut:
+def get_job(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> JobOut:
     """Status and progress of one job."""
-    return JobOut.from_record(_load(services, job_id))
+    return JobOut.from_record(_load(services, job_id, tenant))
 
 
 @router.get(
     "/{job_id}/result", response_model=ResultOut, responses={**_ERRORS, 409: {"model": ErrorResponse}}
 )
-def get_result(job_id: JobId, services: ServicesDep) -> ResultOut:
+def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> ResultOut:
     """Presigned download URLs once the job has completed; 409 with the current status before that."""
-    record = _load(services, job_id)
+    record = _load(services, job_id, tenant)
     if record.status is not JobState.COMPLETED or record.result is None:
         raise ApiError(
             409,
@@ -162,9 +168,9 @@ def get_result(job_id: JobId, services: ServicesDep) -> ResultOut:
     response_model=JobOut,
     responses={**_ERRORS, 202: {"model": JobOut}, 409: {"model": ErrorResponse}},
 )
-def cancel_job(job_id: JobId, services: ServicesDep, response: Response) -> JobOut:
+def cancel_job(job_id: JobId, services: ServicesDep, response: Response, tenant: TenantDep) -> JobOut:
     """Cancel: a queued job never starts (200, cancelled); a running one stops at its next chunk (202)."""
-    record = _load(services, job_id)
+    record = _load(services, job_id, tenant)
     if record.status is JobState.CANCELLED:
         return JobOut.from_record(record)
     if record.status.terminal:

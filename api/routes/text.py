@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import require_tenant
 from api.deps import ServicesDep, voice_or_422
 from api.ingest import check_characters
 from api.models import ErrorResponse
 from kontho.schemas import TextWarning
 from kontho.text.frontend import pause_after, pauses_for, prepare
 
-router = APIRouter(prefix="/v1/text", tags=["text"])
+router = APIRouter(prefix="/v1/text", tags=["text"], dependencies=[Depends(require_tenant)])
 
 _PREVIEW_MAX_CHARS = 100_000
 

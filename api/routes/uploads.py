@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Path, Response, status
 
+from api.auth import TenantDep
 from api.deps import Services, ServicesDep
 from api.errors import ApiError
 from api.models import CreateUploadRequest, ErrorBody, ErrorResponse, UploadOut
@@ -21,7 +22,9 @@ log = structlog.get_logger(__name__)
 UploadId = Annotated[
     str, Path(min_length=1, max_length=64, description=f"Upload id ({ID_LENGTH} characters).")
 ]
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (404, 413, 422, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (401, 404, 413, 422, 503)
+}
 
 
 def _out(services: Services, upload: UploadRecord) -> UploadOut:
@@ -39,7 +42,9 @@ def _out(services: Services, upload: UploadRecord) -> UploadOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UploadOut, responses=_ERRORS)
-def create_upload(body: CreateUploadRequest, services: ServicesDep, response: Response) -> UploadOut:
+def create_upload(
+    body: CreateUploadRequest, services: ServicesDep, response: Response, tenant: TenantDep
+) -> UploadOut:
     """A presigned S3 URL to PUT one input file to; then name the upload's id in POST /v1/jobs."""
     limit = services.settings.max_upload_bytes
     if body.bytes > limit:
@@ -54,6 +59,7 @@ def create_upload(body: CreateUploadRequest, services: ServicesDep, response: Re
     now = datetime.now(UTC)
     upload = UploadRecord(
         id=new_job_id(),
+        tenant=tenant.id,
         content_type=body.content_type,
         bytes=body.bytes,
         filename=body.filename,
@@ -67,10 +73,10 @@ def create_upload(body: CreateUploadRequest, services: ServicesDep, response: Re
 
 
 @router.get("/{upload_id}", response_model=UploadOut, responses=_ERRORS)
-def get_upload(upload_id: UploadId, services: ServicesDep) -> UploadOut:
+def get_upload(upload_id: UploadId, services: ServicesDep, tenant: TenantDep) -> UploadOut:
     """The upload, whether its file has arrived, and a fresh URL until it expires."""
     upload = services.store.get_upload(upload_id) if is_job_id(upload_id) else None
-    if upload is None:
+    if upload is None or upload.tenant != tenant.id:
         raise ApiError(
             404,
             ErrorBody(code="upload_not_found", field="id", message=f"no upload with id {upload_id[:64]!r}"),

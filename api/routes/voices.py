@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from api.auth import require_tenant
 from api.deps import ServicesDep
 from api.models import VoiceOut
 
-router = APIRouter(prefix="/v1", tags=["voices"])
+router = APIRouter(prefix="/v1", tags=["voices"], dependencies=[Depends(require_tenant)])
 
 
 @router.get("/voices", response_model=list[VoiceOut])

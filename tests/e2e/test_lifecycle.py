@@ -16,6 +16,7 @@ from client.http import KonthoClient
 from devstack.motoserver import free_port
 from devstack.stack import LocalStack
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_KEY
 from tests.conftest import corpus_chapter
 from worker.__main__ import EXIT_OK
 
@@ -64,7 +65,7 @@ def test_a_killed_worker_is_resumed_from_its_checkpoints_to_the_same_audio(
 ) -> None:
     text = "\n".join(corpus_chapter(n) for n in (1, 2, 3, 4, 1, 2, 3, 4))
     with _stack(tmp_path, monkeypatch) as stack:
-        client = KonthoClient(stack.api_url)
+        client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
         job = client.submit(text, format="wav")
         deadline = time.monotonic() + 120
         while (status := client.job(job["id"]))["progress"]["done"] < 20:
@@ -97,7 +98,7 @@ def test_sigterm_drains_within_the_grace_period_and_another_worker_finishes(
 ) -> None:
     text = "\n".join(corpus_chapter(n) for n in (1, 2, 3, 4) * 2)
     with _stack(tmp_path, monkeypatch) as stack:
-        client = KonthoClient(stack.api_url)
+        client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
         job = client.submit(text, format="wav")
         _wait_until_done(client, job["id"], 10)
         worker = stack.workers[0]
@@ -126,7 +127,7 @@ def test_a_job_survives_five_sigkills_at_random_moments_with_identical_audio(
     text = "\n".join(corpus_chapter(n) for n in (1, 2, 3, 4) * 2)
     chaos = random.Random(20261122)  # noqa: S311 - a seeded, repeatable schedule of kills
     with _stack(tmp_path, monkeypatch, max_receive_count=10) as stack:
-        client = KonthoClient(stack.api_url)
+        client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
         job = client.submit(text, format="wav")
         kills = []
         done = 0

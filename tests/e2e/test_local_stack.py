@@ -18,6 +18,7 @@ from devstack.motoserver import MotoServer, free_port, wait_for_http
 from devstack.provision import Resources
 from devstack.stack import LOCAL_API_KEY, LocalStack
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_KEY
 from tests.conftest import REPO, corpus_chapter
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +70,7 @@ def test_a_corpus_chapter_renders_end_to_end_and_downloads_over_http(
 
 def test_two_workers_share_the_queue(tmp_path: Path) -> None:
     with LocalStack(_stack_settings(tmp_path, workers=2)) as stack:
-        client = KonthoClient(stack.api_url)
+        client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
         jobs = [client.submit(corpus_chapter(n), format="ogg") for n in (1, 2, 3, 4)]
         finished = [client.wait(j["id"], timeout=300) for j in jobs]
         assert [j["status"] for j in finished] == ["completed"] * 4

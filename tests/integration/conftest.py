@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from devstack.provision import Resources
 from kontho.settings import Settings
+from tests.conftest import AUTH
 from worker.__main__ import build_consumer
 from worker.consumer import Consumer
 
@@ -15,7 +16,7 @@ from worker.consumer import Consumer
 @pytest.fixture
 def api(settings: Settings, resources: Resources) -> Iterator[TestClient]:
     """The real app in-process, talking to the moto server over HTTP."""
-    with TestClient(create_app(settings), headers={"Authorization": "Bearer kontho-local-key"}) as client:
+    with TestClient(create_app(settings), headers=AUTH) as client:
         yield client
 
 

@@ -15,6 +15,7 @@ from kontho.jobstore import JobStore
 from kontho.schemas import JobState
 from kontho.settings import Settings
 from kontho.text.unicode import normalize_unicode
+from tests.conftest import AUTH
 
 TEXT = "পদ্মার পাড়ে ছোট একটি গ্রাম। সেখানে ২৫০টি পরিবার বাস করে।"
 
@@ -145,7 +146,7 @@ def test_text_over_the_limit_is_413_naming_the_limit(
     settings: Settings, resources: Resources, store: JobStore
 ) -> None:
     small = settings.model_copy(update={"max_text_chars": 50})
-    with TestClient(create_app(small)) as client:
+    with TestClient(create_app(small), headers=AUTH) as client:
         response = client.post("/v1/jobs", json={"text": "ক" * 51})
         assert response.status_code == 413
         assert response.json()["error"] == {
@@ -190,7 +191,7 @@ def test_readyz_is_503_when_aws_is_unreachable(settings: Settings) -> None:
     dead = settings.model_copy(
         update={"aws_endpoint_url": "http://127.0.0.1:9", "queue_url": "http://127.0.0.1:9/q"}
     )
-    with TestClient(create_app(dead)) as client:
+    with TestClient(create_app(dead), headers=AUTH) as client:
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["status"] == "not_ready"
@@ -240,7 +241,7 @@ def test_preview_refuses_bad_input(api: TestClient, body: dict[str, object], sta
 
 
 def test_too_many_chapters_is_413_naming_the_limit(settings: Settings, resources: Resources) -> None:
-    with TestClient(create_app(settings.model_copy(update={"max_chapters": 2}))) as client:
+    with TestClient(create_app(settings.model_copy(update={"max_chapters": 2})), headers=AUTH) as client:
         book = "\n".join(f"# অধ্যায় {n}\nকথা।" for n in range(3))
         response = client.post("/v1/jobs", json={"text": book, "text_format": "markdown"})
         assert response.status_code == 413

@@ -18,7 +18,7 @@ from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.schemas import JobState
 from kontho.settings import Settings
-from tests.conftest import corpus_chapter, queue_messages
+from tests.conftest import AUTH, corpus_chapter, queue_messages
 from worker.__main__ import build_consumer
 from worker.consumer import Consumer
 from worker.dlq import DeadLetters
@@ -183,7 +183,7 @@ def test_a_job_that_always_fails_reaches_the_dlq_marked_and_redrive_brings_it_ba
         )
     )
     config = settings.model_copy(update={"queue_url": resources.queue_url, "voices_file": voices})
-    with TestClient(create_app(config)) as client:
+    with TestClient(create_app(config), headers=AUTH) as client:
         job_id = client.post("/v1/jobs", json={"text": TEXT, "voice": "bn-broken"}).json()["id"]
     consumer = build_consumer(config)
     counters = consumer.run(burst=True)

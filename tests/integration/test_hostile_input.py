@@ -12,6 +12,7 @@ from devstack.provision import Resources
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
 from kontho.text.chunking import plan_chunks
+from tests.conftest import AUTH
 
 
 def _nothing_stored(store: JobStore) -> bool:
@@ -116,7 +117,7 @@ def test_very_long_ids_are_refused_without_a_storage_read(api: TestClient) -> No
 
 
 def test_a_chunked_body_over_the_limit_is_cut_off_with_413(settings: Settings, resources: Resources) -> None:
-    with TestClient(create_app(settings.model_copy(update={"max_text_chars": 100}))) as client:
+    with TestClient(create_app(settings.model_copy(update={"max_text_chars": 100})), headers=AUTH) as client:
 
         def streamed() -> Iterator[bytes]:  # no Content-Length: sent chunked, 600 kB in all
             yield b'{"text": "'
@@ -131,7 +132,7 @@ def test_a_chunked_body_over_the_limit_is_cut_off_with_413(settings: Settings, r
 def test_a_declared_body_over_the_limit_is_refused_before_reading(
     settings: Settings, resources: Resources
 ) -> None:
-    with TestClient(create_app(settings.model_copy(update={"max_text_chars": 100}))) as client:
+    with TestClient(create_app(settings.model_copy(update={"max_text_chars": 100})), headers=AUTH) as client:
         response = client.post(
             "/v1/jobs",
             content=b"{}",

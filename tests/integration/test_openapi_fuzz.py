@@ -16,6 +16,7 @@ from api.app import create_app
 from devstack.motoserver import MotoServer, free_port
 from devstack.provision import provision
 from kontho.settings import Settings
+from tests.conftest import AUTH
 
 _PORT = free_port()
 _SETTINGS = Settings(
@@ -46,4 +47,4 @@ def _moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def test_no_server_errors_and_responses_match_the_schema(case: Any) -> None:
     # Schema-valid is not always acceptable: a voice must exist in the catalog, a job names exactly one of
     # text and upload, an upload must have been PUT. Those are 422s by design, so that check is left out.
-    case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    case.call_and_validate(headers=AUTH, excluded_checks=[positive_data_acceptance])

@@ -12,6 +12,7 @@ from api.app import create_app
 from devstack.provision import Resources
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
+from tests.conftest import AUTH
 from tests.epubs import build_epub
 from worker.consumer import Consumer
 
@@ -109,7 +110,9 @@ def test_a_job_names_exactly_one_input(api: TestClient, body: dict[str, object])
 
 
 def test_byte_limits_are_413_naming_the_limit(settings: Settings, resources: Resources) -> None:
-    with TestClient(create_app(settings.model_copy(update={"max_upload_bytes": 100}))) as client:
+    with TestClient(
+        create_app(settings.model_copy(update={"max_upload_bytes": 100})), headers=AUTH
+    ) as client:
         declared = client.post("/v1/uploads", json={"content_type": "text/plain", "bytes": 101})
         assert declared.status_code == 413
         error = declared.json()["error"]

@@ -19,6 +19,7 @@ from kontho.jobstore import JobStore
 from kontho.schemas import JobState
 from kontho.settings import Settings
 from kontho.voices import Voice, VoiceParams
+from tests.conftest import AUTH
 from tests.tiny_vits import build_tiny_vits
 from worker.__main__ import build_consumer
 from worker.engines.base import Audio
@@ -205,7 +206,7 @@ def test_a_vits_job_from_an_s3_model_completes_and_reports_what_it_could_not_rea
     )
     from api.app import create_app
 
-    with TestClient(create_app(worker_settings)) as api:
+    with TestClient(create_app(worker_settings), headers=AUTH) as api:
         voices_listed = {v["id"]: v for v in api.get("/v1/voices").json()}
         assert voices_listed["bn-tiny"]["engine"] == "vits"
         assert voices_listed["bn-tiny"]["default"]
@@ -237,7 +238,7 @@ def test_a_voice_whose_model_cannot_load_fails_its_job_and_the_worker_goes_on(
     )
     from api.app import create_app
 
-    with TestClient(create_app(worker_settings)) as api:
+    with TestClient(create_app(worker_settings), headers=AUTH) as api:
         bad = api.post("/v1/jobs", json={"text": "নদী।"}).json()["id"]
         good = api.post("/v1/jobs", json={"text": "নদী বয়ে চলে।", "voice": "bn-espeak"}).json()["id"]
         counters = build_consumer(worker_settings).run(burst=True)

@@ -1,0 +1,84 @@
+"""Tenants and their API keys: who may call kontho, and with which limits.
+
+A keys file (YAML or JSON, a path or ``s3://bucket/key``, named by ``KONTHO_API_KEYS_FILE``) lists tenants
+with the SHA-256 of each of their keys, never the keys themselves::
+
+    tenants:
+      - id: prothom-prokash
+        key_sha256: ["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]
+        max_active_jobs: 20
+
+Without a file, kontho knows one development tenant, ``local``, with the key ``kontho-local-key``: what the
+local stack and ``make run`` use. A request's key is hashed and compared with every stored hash in
+constant time, so neither the comparison's duration nor a log line ever reveals a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kontho.aws import s3_client
+from kontho.settings import Settings
+
+LOCAL_TENANT = "local"
+LOCAL_KEY = "kontho-local-key"
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Tenant(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    key_sha256: list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]] = Field(min_length=1)
+    max_active_jobs: int = Field(default=10, ge=1, description="Jobs queued or running at once.")
+    max_chars_per_day: int = Field(default=20_000_000, ge=1, description="Characters submitted per UTC day.")
+    requests_per_minute: int = Field(default=600, ge=1, description="API requests per minute.")
+
+
+class TenantFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tenants: list[Tenant]
+
+
+class TenantDirectory:
+    def __init__(self, tenants: list[Tenant]) -> None:
+        self._entries = [(bytes.fromhex(d), tenant) for tenant in tenants for d in tenant.key_sha256]
+
+    @classmethod
+    def development(cls) -> TenantDirectory:
+        return cls([Tenant(id=LOCAL_TENANT, key_sha256=[key_hash(LOCAL_KEY)])])
+
+    @classmethod
+    def load(cls, settings: Settings) -> TenantDirectory:
+        source = settings.api_keys_file
+        if not source:
+            return cls.development()
+        if source.startswith("s3://"):
+            bucket, _, key = source.removeprefix("s3://").partition("/")
+            raw = s3_client(settings).get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+        else:
+            raw = Path(source).read_text(encoding="utf-8")
+        try:
+            data = json.loads(raw) if source.endswith(".json") else yaml.safe_load(raw)
+            return cls(TenantFile.model_validate(data).tenants)
+        except (ValueError, ValidationError) as exc:
+            raise ValueError(f"{source} is not a valid API keys file: {exc}") from exc
+
+    def authenticate(self, key: str) -> Tenant | None:
+        offered = hashlib.sha256(key.encode()).digest()
+        found = None
+        for digest, tenant in self._entries:  # every entry, always: the time taken says nothing
+            if hmac.compare_digest(offered, digest):
+                found = tenant
+        return found
