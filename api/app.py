@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 
 import kontho
 from api.body_limit import BodyLimit
@@ -34,6 +35,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = Services(settings)
     install_error_handlers(app)
+    if settings.cors_origins:
+        # Only the listed origins; credentials travel in the Authorization header, never in cookies.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "Idempotent-Replayed", "Retry-After"],
+            max_age=600,
+        )
     app.add_middleware(BodyLimit, max_bytes=settings.max_text_chars * _BYTES_PER_CHAR + _BODY_OVERHEAD)
 
     @app.middleware("http")

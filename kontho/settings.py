@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default=None,
         description="Tenants and their API key hashes: a path or s3://bucket/key; empty: the dev key only.",
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS), e.g. https://studio.example.com.",
+    )
     default_voice: str = Field(default="bn-espeak", description="Voice used when a job names none.")
     voices_file: Path | None = Field(default=None, description="YAML or JSON voice catalog to add.")
 

@@ -104,3 +104,18 @@ def test_keys_are_stored_hashed_and_never_logged(
     for key in [*KEYS.values(), "a-guessed-key"]:
         assert key not in out.out + out.err
     assert "tenant=prothom" in out.out + out.err
+
+
+def test_cors_allows_only_the_listed_origins(settings: Settings, resources: Resources) -> None:
+    allowed = "https://studio.example.com"
+    app = create_app(settings.model_copy(update={"cors_origins": [allowed]}))
+    with TestClient(app) as client:
+        preflight = {
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        }
+        ok = client.options("/v1/jobs", headers={"Origin": allowed, **preflight})
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == allowed
+        other = client.options("/v1/jobs", headers={"Origin": "https://evil.example.com", **preflight})
+        assert "access-control-allow-origin" not in other.headers
