@@ -15,6 +15,7 @@ from api.errors import ApiError
 from api.models import CreateJobRequest, ErrorBody
 from kontho import keys
 from kontho.ids import is_job_id
+from kontho.schemas import UploadRecord
 from kontho.text.chapters import split_chapters
 from kontho.text.epub import EpubError, read_epub
 from kontho.voices import Voice
@@ -41,10 +42,16 @@ def _too_large(code: str, field: str, what: str, limit: int) -> ApiError:
     return ApiError(413, ErrorBody(code=code, field=field, message=f"{what}; the limit is {limit:,}"))
 
 
+def find_upload(services: Services, upload_id: str, tenant: str) -> UploadRecord | None:
+    """The tenant's upload of that id; another tenant's, or a malformed id, is no upload at all."""
+    upload = services.store.get_upload(upload_id) if is_job_id(upload_id) else None
+    return upload if upload is not None and upload.tenant == tenant else None
+
+
 def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, tenant: str) -> JobInput:
     settings = services.settings
-    upload = services.store.get_upload(upload_id) if is_job_id(upload_id) else None
-    if upload is None or upload.tenant != tenant:
+    upload = find_upload(services, upload_id, tenant)
+    if upload is None:
         raise _unprocessable("unknown_upload", f"no upload with id {upload_id[:64]!r}; create one first")
     size = services.store.size_of(keys.upload_file(upload.id))
     if size is None:

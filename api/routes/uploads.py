@@ -11,9 +11,10 @@ from fastapi import APIRouter, Path, Response, status
 from api.auth import TenantDep
 from api.deps import Services, ServicesDep
 from api.errors import ApiError
+from api.ingest import find_upload
 from api.models import CreateUploadRequest, ErrorBody, ErrorResponse, UploadOut
 from kontho import keys
-from kontho.ids import ID_LENGTH, is_job_id, new_job_id
+from kontho.ids import ID_LENGTH, new_job_id
 from kontho.schemas import UploadRecord
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
@@ -27,7 +28,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _out(services: Services, upload: UploadRecord) -> UploadOut:
+def _out(services: Services, upload: UploadRecord, received: bool | None = None) -> UploadOut:
     expires = max(1, int((upload.expires_at - datetime.now(UTC)).total_seconds()))
     key = keys.upload_file(upload.id)
     return UploadOut(
@@ -37,7 +38,7 @@ def _out(services: Services, upload: UploadRecord) -> UploadOut:
         expires_at=upload.expires_at,
         content_type=upload.content_type,
         bytes=upload.bytes,
-        received=services.store.size_of(key) is not None,
+        received=services.store.size_of(key) is not None if received is None else received,
     )
 
 
@@ -69,14 +70,14 @@ def create_upload(
     services.store.put_upload(upload)
     log.info("upload_created", upload_id=upload.id, content_type=upload.content_type, bytes=upload.bytes)
     response.headers["Location"] = f"/v1/uploads/{upload.id}"
-    return _out(services, upload)
+    return _out(services, upload, received=False)  # just created: nothing can have arrived yet
 
 
 @router.get("/{upload_id}", response_model=UploadOut, responses=_ERRORS)
 def get_upload(upload_id: UploadId, services: ServicesDep, tenant: TenantDep) -> UploadOut:
     """The upload, whether its file has arrived, and a fresh URL until it expires."""
-    upload = services.store.get_upload(upload_id) if is_job_id(upload_id) else None
-    if upload is None or upload.tenant != tenant.id:
+    upload = find_upload(services, upload_id, tenant.id)
+    if upload is None:
         raise ApiError(
             404,
             ErrorBody(code="upload_not_found", field="id", message=f"no upload with id {upload_id[:64]!r}"),

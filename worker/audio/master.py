@@ -5,10 +5,9 @@ shorter programme): a voice reading a book keeps a steady level, so its opening 
 then on ffmpeg encodes behind synthesis with that gain, and measures the whole programme as it goes. When
 the opening's gain would leave the whole further from the target than ``TOLERANCE_LU`` (a book whose first
 minutes are much quieter or louder than the rest), it is encoded again from the WAV on disk with the gain
-the whole programme asks for:
-the output is always within tolerance, and the second pass is paid only by the rare programme that needs
-it. The opening is the same audio on every attempt, so a resumed job gets the same gain as an
-uninterrupted one.
+the whole programme asks for. The output is always within tolerance, and the second pass is paid only by
+the rare programme that needs it. The opening is the same audio on every attempt, so a resumed job gets
+the same gain as an uninterrupted one.
 """
 
 from __future__ import annotations
