@@ -28,6 +28,7 @@ async def require_tenant(request: Request, services: ServicesDep) -> Tenant:
     if tenant is None:
         raise _unauthorized("the API key is not valid")  # never the key itself, not even in logs
     structlog.contextvars.bind_contextvars(tenant=tenant.id)
+    services.rates.take(tenant)
     return tenant
 
 

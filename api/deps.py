@@ -8,12 +8,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.errors import ApiError
+from api.limits import RateLimiter
 from api.models import ErrorBody
+from kontho.activejobs import ActiveJobs
 from kontho.aws import s3_client, sqs_client
 from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
 from kontho.tenants import TenantDirectory
+from kontho.usage import UsageLedger
 from kontho.voices import Voice, VoiceCatalog, catalog_for
 
 
@@ -24,10 +27,27 @@ class Services:
         self.settings = settings
         self.voices: VoiceCatalog = catalog_for(settings.voices_file)
         self.tenants = TenantDirectory.load(settings)
+        self.rates = RateLimiter()
 
     @cached_property
     def store(self) -> JobStore:
         return JobStore(s3_client(self.settings), self.settings.bucket)
+
+    @cached_property
+    def active(self) -> ActiveJobs:
+        return ActiveJobs(self.store)
+
+    @cached_property
+    def usage(self) -> UsageLedger:
+        return UsageLedger(self.store)
+
+    @cached_property
+    def dlq(self) -> JobQueue | None:
+        """The dead-letter queue, for its depth on /metrics; None when it cannot be found."""
+        try:
+            return JobQueue.lookup(sqs_client(self.settings), self.settings.dlq_name)
+        except Exception:
+            return None
 
     @cached_property
     def queue(self) -> JobQueue:

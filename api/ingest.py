@@ -44,7 +44,7 @@ def _too_large(code: str, field: str, what: str, limit: int) -> ApiError:
 
 def find_upload(services: Services, upload_id: str, tenant: str) -> UploadRecord | None:
     """The tenant's upload of that id; another tenant's, or a malformed id, is no upload at all."""
-    upload = services.store.get_upload(upload_id) if is_job_id(upload_id) else None
+    upload = services.store.get_upload(tenant, upload_id) if is_job_id(upload_id) else None
     return upload if upload is not None and upload.tenant == tenant else None
 
 
@@ -53,7 +53,7 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
     upload = find_upload(services, upload_id, tenant)
     if upload is None:
         raise _unprocessable("unknown_upload", f"no upload with id {upload_id[:64]!r}; create one first")
-    size = services.store.size_of(keys.upload_file(upload.id))
+    size = services.store.size_of(keys.upload_file(upload.tenant, upload.id))
     if size is None:
         raise _unprocessable(
             "upload_not_received", "nothing has been PUT to this upload's URL yet; upload the file first"
@@ -61,7 +61,7 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
     if size > settings.max_upload_bytes:
         limit = settings.max_upload_bytes
         raise _too_large("upload_too_large", "upload", f"the uploaded file has {size:,} bytes", limit)
-    data = services.store.get_bytes(keys.upload_file(upload.id)) or b""
+    data = services.store.get_bytes(keys.upload_file(upload.tenant, upload.id)) or b""
     if upload.content_type == "application/epub+zip":
         if body.text_format is not None:
             raise _unprocessable(

@@ -12,10 +12,13 @@ from kontho.schemas import (
     JobError,
     JobRecord,
     JobState,
+    JobUsage,
     Loudness,
     TextWarning,
     UploadContentType,
 )
+from kontho.usage import UsageDay, UsageTotals
+from kontho.webhooks import MAX_URL_LENGTH, url_problem
 
 
 class CreateJobRequest(BaseModel):
@@ -54,6 +57,19 @@ class CreateJobRequest(BaseModel):
         default=Loudness.AUDIOBOOK,
         description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",
     )
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=MAX_URL_LENGTH,
+        description="Receives a signed POST when the job completes, fails or is cancelled (see the README).",
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_address(cls, value: str | None) -> str | None:
+        problem = None if value is None else url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("text")
     @classmethod
@@ -122,6 +138,8 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     error: JobError | None
     warnings: list[TextWarning] = Field(description="What the voice could not read, once the job is planned.")
+    webhook_url: str | None = Field(default=None, description="Told of the job's end.")
+    usage: JobUsage = Field(description="Characters, audio, compute time and bytes, across attempts.")
     links: JobLinks
 
     @classmethod
@@ -144,6 +162,8 @@ class JobOut(BaseModel):
             finished_at=record.finished_at,
             error=record.error,
             warnings=record.warnings,
+            webhook_url=record.webhook_url,
+            usage=record.usage,
             links=JobLinks(self=f"/v1/jobs/{record.id}", result=f"/v1/jobs/{record.id}/result"),
         )
 
@@ -190,3 +210,18 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class JobList(BaseModel):
+    jobs: list[JobOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class UsageOut(BaseModel):
+    tenant: str
+    from_: str = Field(alias="from", description="First day, UTC (YYYY-MM-DD).")
+    to: str = Field(description="Last day, UTC, inclusive.")
+    days: list[UsageDay] = Field(description="One entry per day, zeros included.")
+    total: UsageTotals
+
+    model_config = ConfigDict(populate_by_name=True)

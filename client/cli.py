@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -182,6 +183,59 @@ def voices(url: Url = None, api_key: Key = None) -> None:
     for v in found:
         table.add_row(v["id"] + (" (default)" if v["default"] else ""), v["engine"], v["language"],
                       str(v["sample_rate"]), v["description"])  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def jobs(
+    status_filter: Annotated[
+        str | None,
+        typer.Option("--status", help="queued, running, completed, failed or cancelled"),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
+    url: Url = None,
+    api_key: Key = None,
+) -> None:
+    """Your jobs, newest first."""
+    table = Table("id", "status", "title", "progress", "audio", "created (UTC)")
+    with _client(url, api_key) as client:
+        found = _or_exit(lambda: list(islice(client.iter_jobs(status_filter, min(limit, 100)), limit)))
+    for job in found:
+        p = job["progress"]
+        created = job["created_at"][:19].replace("T", " ")
+        minutes = f"{p['audio_seconds'] / 60:.1f} min"
+        table.add_row(job["id"], job["status"], job["title"] or "", f"{p['percent']:.0f}%", minutes, created)
+    console.print(table)
+
+
+@app.command()
+def usage(
+    first: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (UTC)")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today)")] = None,
+    url: Url = None,
+    api_key: Key = None,
+) -> None:
+    """What you used, by day: characters, jobs, hours of audio, compute time, storage."""
+    with _client(url, api_key) as client:
+        found = _or_exit(lambda: client.usage(first, last))
+    table = Table(
+        "day", "jobs", "characters", "completed", "failed", "audio (h)", "compute (h)", "stored (MB)"
+    )
+
+    def row(label: str, d: dict[str, Any]) -> list[str]:
+        hours = [f"{d['audio_seconds'] / 3600:.2f}", f"{d['compute_seconds'] / 3600:.2f}"]
+        counts = [
+            str(d["jobs_submitted"]),
+            f"{d['characters']:,}",
+            str(d["jobs_completed"]),
+            str(d["jobs_failed"]),
+        ]
+        return [label, *counts, *hours, f"{d['bytes_stored'] / 1e6:.1f}"]
+
+    for day in found["days"]:
+        if day["jobs_submitted"] or day["jobs_completed"] or day["jobs_failed"]:
+            table.add_row(*row(day["day"], day))
+    table.add_row(*row(f"{found['from']} – {found['to']}", found["total"]), style="bold")
     console.print(table)
 
 

@@ -2,19 +2,21 @@
 
 Every submit carries an ``Idempotency-Key`` made once per call, so retrying a submit after a lost
 connection or a 5xx returns the job the first attempt created instead of a second one. Reads retry on the
-same failures; 4xx answers are raised at once as ``KonthoApiError`` with the API's own message.
+same failures, and a 429 waits what its Retry-After asks (up to a minute); other 4xx answers are raised at
+once as ``KonthoApiError`` with the API's own message.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity.wait import wait_base
 
 TERMINAL = {"completed", "failed", "cancelled"}
 _CONTENT_TYPES = {".epub": "application/epub+zip", ".md": "text/markdown", ".markdown": "text/markdown"}
@@ -24,17 +26,52 @@ _RETRY_STATUSES = {429, 500, 502, 503, 504}
 class KonthoApiError(Exception):
     """The API refused a request; ``code``, ``field`` and the message come from its error body."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(f"{message} ({code}, HTTP {status})")
         self.status = status
         self.code = code
         self.field = field
+        self.retry_after = retry_after
+        """Seconds the server asked to wait (Retry-After), for 429 and 503."""
+
+
+# A Retry-After longer than this (a daily limit's "tomorrow") is not waited out: the caller hears of it.
+_MAX_RETRY_AFTER_SECONDS = 60.0
 
 
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, KonthoApiError):
+        if exc.retry_after is not None and exc.retry_after > _MAX_RETRY_AFTER_SECONDS:
+            return False
         return exc.status in _RETRY_STATUSES
     return isinstance(exc, httpx.TransportError)
+
+
+def _retry_after(header: str | None) -> float | None:
+    try:
+        return float(header) if header is not None else None
+    except ValueError:
+        return None  # an HTTP date: rare from kontho; fall back to backoff
+
+
+class _ServerOrBackoff(wait_base):
+    """Wait what the server's Retry-After asks, else exponential backoff with jitter."""
+
+    def __init__(self) -> None:
+        self._backoff = wait_exponential_jitter(multiplier=0.5, max=10)
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, KonthoApiError) and exc.retry_after is not None:
+            return exc.retry_after
+        return float(self._backoff(retry_state))
 
 
 class KonthoClient:
@@ -63,14 +100,18 @@ class KonthoClient:
                 except (ValueError, KeyError, TypeError):
                     error = {"code": "http_error", "message": response.text[:200] or response.reason_phrase}
                 raise KonthoApiError(
-                    response.status_code, error["code"], error["message"], error.get("field")
+                    response.status_code,
+                    error["code"],
+                    error["message"],
+                    error.get("field"),
+                    _retry_after(response.headers.get("retry-after")),
                 )
             return response.json()
 
         retrying = Retrying(
             retry=retry_if_exception(_retryable),
             stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential_jitter(multiplier=0.5, max=10),
+            wait=_ServerOrBackoff(),
             reraise=True,
         )
         return retrying(once)
@@ -109,6 +150,31 @@ class KonthoClient:
     def result(self, job_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", f"/v1/jobs/{job_id}/result")
         return result
+
+    def jobs(self, status: str | None = None, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
+        """One page of the tenant's jobs, newest first: ``{"jobs": [...], "next_cursor": ...}``."""
+        params: dict[str, Any] = {"limit": limit}
+        if status:
+            params["status"] = status
+        if cursor:
+            params["cursor"] = cursor
+        page: dict[str, Any] = self._call("GET", "/v1/jobs", params=params)
+        return page
+
+    def iter_jobs(self, status: str | None = None, page_size: int = 50) -> Iterator[dict[str, Any]]:
+        cursor = None
+        while True:
+            page = self.jobs(status, page_size, cursor)
+            yield from page["jobs"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return
+
+    def usage(self, first: str | None = None, last: str | None = None) -> dict[str, Any]:
+        """Usage by UTC day; ``first`` and ``last`` as YYYY-MM-DD (default: the last 30 days)."""
+        params = {k: v for k, v in (("from", first), ("to", last)) if v}
+        usage: dict[str, Any] = self._call("GET", "/v1/usage", params=params)
+        return usage
 
     def voices(self) -> list[dict[str, Any]]:
         voices: list[dict[str, Any]] = self._call("GET", "/v1/voices")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from client.http import KonthoClient
 from devstack.stack import LOCAL_API_KEY, LocalStack
@@ -15,35 +16,21 @@ from kontho.settings import Settings
 SAMPLE = Path(__file__).parent / "samples" / "nodir-gan.txt"
 
 
-def _progress_line(job: dict[str, Any]) -> str:
-    p = job["progress"]
-    width = 30
-    bar = "#" * int(width * p["percent"] / 100)
-    return f"  [{bar:-<{width}}] {p['percent']:5.1f}%  {p['done']}/{p['total']} chunks  {job['status']}"
-
-
-class ProgressPrinter:
-    """One updating line on a terminal; a new line per change anywhere else (CI logs, pipes)."""
-
-    def __init__(self, started: float) -> None:
-        self._started = started
-        self._last = ""
-        self._tty = sys.stdout.isatty()
-
-    def __call__(self, job: dict[str, Any]) -> None:
-        line = _progress_line(job)
-        if self._tty:
-            print(f"\r{line}  {time.monotonic() - self._started:6.1f} s", end="", flush=True)
-        elif line != self._last:
-            print(f"{line}  {time.monotonic() - self._started:6.1f} s", flush=True)
-        self._last = line
-
-    def close(self) -> None:
-        if self._tty:
-            print()
+def _kontho(stack: LocalStack, *args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
+    """The ``kontho`` command, as a user would type it, pointed at this stack."""
+    env = {**os.environ, "KONTHO_URL": stack.api_url, "KONTHO_API_KEY": LOCAL_API_KEY}
+    print(f"$ kontho {' '.join(args)}", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "client.cli", *args], env=env, text=True, capture_output=capture, check=False
+    )
+    if capture:
+        print(done.stdout, end="", flush=True)
+        print(done.stderr, end="", file=sys.stderr, flush=True)
+    return done
 
 
 def run(settings: Settings, text_path: Path, audio_format: str) -> int:
+    """The demo: start the stack, then drive it with the kontho command, as a user would."""
     text = text_path.read_text(encoding="utf-8")
     print(
         f"kontho: starting the local stack (moto on :{settings.local_aws_port}, API on :{settings.api_port})"
@@ -52,33 +39,29 @@ def run(settings: Settings, text_path: Path, audio_format: str) -> int:
         if settings.local_workers < 1:
             print("kontho: KONTHO_LOCAL_WORKERS is 0, so nothing would render the job", file=sys.stderr)
             return 2
-        client = KonthoClient(stack.api_url, api_key=LOCAL_API_KEY)
         started = time.monotonic()
-        job = client.submit(text, format=audio_format, title=text_path.stem)
-        print(f"kontho: submitted {text_path.name} ({len(text):,} characters) as job {job['id']}")
-
-        printer = ProgressPrinter(started)
-
-        def show(update: dict[str, Any]) -> None:
-            stack.check_alive()
-            printer(update)
-
-        job = client.wait(job["id"], timeout=1800, on_update=show)
-        printer.close()
-        if job["status"] != "completed":
-            print(f"kontho: job {job['status']}: {job['error']}", file=sys.stderr)
+        submitted = _kontho(stack, "submit", str(text_path), "--format", audio_format, capture=True)
+        if submitted.returncode != 0 or not submitted.stdout.strip():
+            return 1
+        job_id = submitted.stdout.split()[0]
+        print(f"kontho: submitted {text_path.name} ({len(text):,} characters) as job {job_id}")
+        waited = _kontho(stack, "wait", job_id)
+        stack.check_alive()
+        if waited.returncode != 0:
             print(f"kontho: logs are in {stack.state_dir / 'logs'}", file=sys.stderr)
             return 1
-        audio = client.result(job["id"])["audio"]
-        out = settings.local_out_dir / f"{text_path.stem}.{audio['format']}"
-        client.download(audio["url"], out)
         wall = time.monotonic() - started
+        if _kontho(stack, "download", job_id, "-o", str(settings.local_out_dir)).returncode != 0:
+            return 1
+        _kontho(stack, "usage")
+        with KonthoClient(stack.api_url, api_key=LOCAL_API_KEY) as client:
+            audio = client.result(job_id)["audio"]
+        out = settings.local_out_dir / job_id / f"audio.{audio['format']}"
         print(f"kontho: wrote {out} ({audio['bytes']:,} bytes)")
         print(
             f"kontho: audio duration {audio['duration_seconds']:.1f} s; the job took {wall:.1f} s "
             f"({audio['duration_seconds'] / wall:.1f}x real time)"
         )
-        client.close()
     return 0
 
 

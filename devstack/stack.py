@@ -57,6 +57,8 @@ class LocalStack:
             "KONTHO_DLQ_NAME": self.settings.dlq_name,
             "KONTHO_MAX_RECEIVE_COUNT": str(self.settings.max_receive_count),
             "KONTHO_API_PORT": str(self.settings.api_port),
+            # Webhook receivers on this machine are what local development tests against.
+            "KONTHO_WEBHOOK_ALLOW_PRIVATE": "true",
             "AWS_DEFAULT_REGION": self.settings.aws_region,
             **_LOCAL_CREDENTIALS,
         }

@@ -7,7 +7,7 @@ import re
 import time
 
 # Crockford base32: no I, L, O, U, so ids survive being read aloud or typed by hand.
-_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _ID_RE = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")
 ID_LENGTH = 26
 
@@ -19,7 +19,7 @@ def new_job_id(now_ms: int | None = None) -> str:
     chars = []
     for _ in range(ID_LENGTH):
         value, rem = divmod(value, 32)
-        chars.append(_ALPHABET[rem])
+        chars.append(ALPHABET[rem])
     return "".join(reversed(chars))
 
 

@@ -24,16 +24,25 @@ class Delivery:
     receive_count: int
     received_at: float = field(default_factory=time.monotonic)
     """When this receive happened (monotonic clock): SQS's 12-hour visibility ceiling counts from here."""
+    group_id: str | None = None
+    """The message group, for a resend that must stay in the same tenant's lanes."""
+    sent_at: float | None = None
+    """When the message was first sent (SQS SentTimestamp, epoch seconds): its age at this receive."""
 
 
-def message_group_for(job_id: str) -> str:
-    """Each job is its own message group.
+def message_group_for(tenant: str, lane: int) -> str:
+    """The message group of one of the tenant's lanes: the fair-sharing rule.
 
-    SQS FIFO hands out at most one in-flight message per group, so a shared group would make the fleet
-    render one job at a time. A group per job gives full parallelism; ordering between jobs is not a
-    promise kontho makes (each job is independent and resumable).
+    SQS FIFO hands out at most one in-flight message per group. A tenant's jobs spread over its
+    ``concurrency`` lanes (the API picks the least busy, ``kontho.activejobs.least_busy_lane``), so however
+    many it queues, at most ``concurrency`` of them are in work at once and every other worker stays free
+    for other tenants' groups. Within a lane jobs go in submission order.
     """
-    return job_id
+    return f"{tenant}.{lane}"
+
+
+def _epoch_seconds(milliseconds: str | None) -> float | None:
+    return int(milliseconds) / 1000 if milliseconds and milliseconds.isdigit() else None
 
 
 class JobQueue:
@@ -47,13 +56,14 @@ class JobQueue:
         return cls(sqs, sqs.get_queue_url(QueueName=queue_name)["QueueUrl"])
 
     @aws_retry(QueueUnavailable)
-    def send(self, job_id: str, resend: str | None = None) -> str:
-        """Queue ``job_id``. A ``resend`` tag (a redrive) makes a new message inside SQS's 5-minute
-        deduplication window, which would otherwise drop a second send of the same job."""
+    def send(self, message: JobMessage, group: str, resend: str | None = None) -> str:
+        """Queue a job in message group ``group``. A ``resend`` tag (a redrive) makes a new message inside
+        SQS's 5-minute deduplication window, which would otherwise drop a second send of the same job."""
+        job_id = message.job_id
         response = self._sqs.send_message(
             QueueUrl=self.url,
-            MessageBody=JobMessage(job_id=job_id).encode(),
-            MessageGroupId=message_group_for(job_id),
+            MessageBody=message.encode(),
+            MessageGroupId=group,
             MessageDeduplicationId=job_id if resend is None else f"{job_id}-{resend}",
         )
         return response["MessageId"]
@@ -65,7 +75,7 @@ class JobQueue:
             MaxNumberOfMessages=batch,
             WaitTimeSeconds=wait_seconds,
             VisibilityTimeout=visibility_seconds,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageSystemAttributeNames=["ApproximateReceiveCount", "MessageGroupId", "SentTimestamp"],
         )
         return [
             Delivery(
@@ -73,6 +83,8 @@ class JobQueue:
                 receipt_handle=m["ReceiptHandle"],
                 body=m["Body"],
                 receive_count=int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+                group_id=m.get("Attributes", {}).get("MessageGroupId"),
+                sent_at=_epoch_seconds(m.get("Attributes", {}).get("SentTimestamp")),
             )
             for m in response.get("Messages", [])
         ]

@@ -35,16 +35,16 @@ class JobStore:
         self.bucket = bucket
 
     @aws_retry(StorageUnavailable)
-    def put_text(self, job_id: str, text: str) -> None:
+    def put_text(self, tenant: str, job_id: str, text: str) -> None:
         self._s3.put_object(
             Bucket=self.bucket,
-            Key=keys.job_input(job_id),
+            Key=keys.job_input(tenant, job_id),
             Body=text.encode("utf-8"),
             ContentType="text/plain; charset=utf-8",
         )
 
-    def get_text(self, job_id: str) -> str | None:
-        body = self._get(keys.job_input(job_id))
+    def get_text(self, tenant: str, job_id: str) -> str | None:
+        body = self._get(keys.job_input(tenant, job_id))
         return None if body is None else body.decode("utf-8")
 
     @aws_retry(StorageUnavailable)
@@ -55,7 +55,7 @@ class JobStore:
         try:
             response = self._s3.put_object(
                 Bucket=self.bucket,
-                Key=keys.job_record(record.id),
+                Key=keys.job_record(record.tenant, record.id),
                 Body=record.model_dump_json().encode(),
                 ContentType="application/json",
                 **extra,  # type: ignore[arg-type]
@@ -66,15 +66,15 @@ class JobStore:
             raise
         return response["ETag"]
 
-    def get_record(self, job_id: str) -> JobRecord | None:
-        found = self.get_record_versioned(job_id)
+    def get_record(self, tenant: str, job_id: str) -> JobRecord | None:
+        found = self.get_record_versioned(tenant, job_id)
         return None if found is None else found[0]
 
     @aws_retry(StorageUnavailable)
-    def get_record_versioned(self, job_id: str) -> tuple[JobRecord, str] | None:
+    def get_record_versioned(self, tenant: str, job_id: str) -> tuple[JobRecord, str] | None:
         """The record and its ETag, for a conditional write back."""
         try:
-            response = self._s3.get_object(Bucket=self.bucket, Key=keys.job_record(job_id))
+            response = self._s3.get_object(Bucket=self.bucket, Key=keys.job_record(tenant, job_id))
         except ClientError as exc:
             if _is_missing(exc):
                 return None
@@ -82,10 +82,11 @@ class JobStore:
         return JobRecord.model_validate_json(response["Body"].read()), response["ETag"]
 
     def put_upload(self, upload: UploadRecord) -> None:
-        self.put_bytes(keys.upload_record(upload.id), upload.model_dump_json().encode(), "application/json")
+        key = keys.upload_record(upload.tenant, upload.id)
+        self.put_bytes(key, upload.model_dump_json().encode(), "application/json")
 
-    def get_upload(self, upload_id: str) -> UploadRecord | None:
-        body = self._get(keys.upload_record(upload_id))
+    def get_upload(self, tenant: str, upload_id: str) -> UploadRecord | None:
+        body = self._get(keys.upload_record(tenant, upload_id))
         return None if body is None else UploadRecord.model_validate_json(body)
 
     @aws_retry(StorageUnavailable)
@@ -122,8 +123,14 @@ class JobStore:
             raise
 
     @aws_retry(StorageUnavailable)
-    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
-        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+    def put_bytes(self, key: str, body: bytes, content_type: str, tagging: str | None = None) -> None:
+        extra = {"Tagging": tagging} if tagging else {}
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **extra)  # type: ignore[arg-type]
+
+    @aws_retry(StorageUnavailable)
+    def delete(self, key: str) -> None:
+        """Remove the object; no error when it is already gone."""
+        self._s3.delete_object(Bucket=self.bucket, Key=key)
 
     @aws_retry(StorageUnavailable)
     def put_if_absent(self, key: str, body: bytes, content_type: str) -> bool:
@@ -135,16 +142,51 @@ class JobStore:
         except ClientError as exc:
             # 409: another conditional write to the same key is in flight; one of them wins, and the
             # caller reads which.
-            if exc.response.get("Error", {}).get("Code") in {
-                "PreconditionFailed",
-                "ConditionalRequestConflict",
-            }:
+            if exc.response.get("Error", {}).get("Code") in _CONFLICT:
                 return False
             raise
         return True
 
     def get_bytes(self, key: str) -> bytes | None:
         return self._get(key)
+
+    @aws_retry(StorageUnavailable)
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The object's bytes and ETag (for a conditional write back), or None when there is none."""
+        try:
+            response = self._s3.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+        return response["Body"].read(), response["ETag"]
+
+    @aws_retry(StorageUnavailable)
+    def put_conditional(self, key: str, body: bytes, if_match: str | None) -> bool:
+        """Write over version ``if_match`` (or create, when None); False when someone wrote first."""
+        condition = {"IfMatch": if_match} if if_match is not None else {"IfNoneMatch": "*"}
+        try:
+            self._s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/json",
+                **condition,  # type: ignore[arg-type]
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _CONFLICT:
+                return False
+            raise
+        return True
+
+    @aws_retry(StorageUnavailable)
+    def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[str]:
+        """Up to ``limit`` keys under ``prefix`` in ascending order, after ``start_after``."""
+        params: dict[str, object] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": limit}
+        if start_after:
+            params["StartAfter"] = start_after
+        response = self._s3.list_objects_v2(**params)  # type: ignore[arg-type]
+        return [obj["Key"] for obj in response.get("Contents", [])]
 
     @aws_retry(StorageUnavailable)
     def list_keys(self, prefix: str) -> set[str]:

@@ -1,16 +1,22 @@
 """The S3 key layout: every object kontho stores, in one place.
 
+Everything a tenant owns lives under its own prefix, so no lookup can name another tenant's object by a
+job id alone: a query that forgets the tenant has no key to build.
+
 ```
-jobs/{id}/job.json        the job record: request, status, progress, result
-jobs/{id}/input.txt       the submitted text, UTF-8
-jobs/{id}/audio.{ext}     the finished programme
-jobs/{id}/chunks/{digest}.wav   one rendered chunk, named by what produced it (resume checkpoints)
-jobs/{id}/subtitles.srt, subtitles.vtt, marks.json, manifest.json   timings and the artifact list
-jobs/{id}/chapters/{nnnn}.{ext}   one file per chapter, when the job asks
-jobs/{id}/cancel          present once the job was cancelled: the worker stops at its next chunk
-uploads/{id}/upload.json  an upload's record: content type, declared size, expiry
-uploads/{id}/file         the uploaded file (an EPUB, a text or Markdown file), PUT by the client
-idempotency/{tenant}/{sha256 of the key}.json   which job an Idempotency-Key created (conditional write)
+tenants/{t}/jobs/{id}/job.json        the job record: request, status, progress, result
+tenants/{t}/jobs/{id}/input.txt       the submitted text, UTF-8
+tenants/{t}/jobs/{id}/audio.{ext}     the finished programme
+tenants/{t}/jobs/{id}/chunks/{digest}.wav   one rendered chunk (resume checkpoint; tagged for expiry)
+tenants/{t}/jobs/{id}/subtitles.srt, subtitles.vtt, marks.json, manifest.json   timings, artifact list
+tenants/{t}/jobs/{id}/chapters/{nnnn}.{ext}   one file per chapter, when the job asks
+tenants/{t}/jobs/{id}/cancel          present once the job was cancelled: the worker stops at its next chunk
+tenants/{t}/uploads/{id}/upload.json  an upload's record: content type, declared size, expiry
+tenants/{t}/uploads/{id}/file         the uploaded file (an EPUB, a text or Markdown file), PUT by the client
+tenants/{t}/index/{inverted id}       one empty object per job, listed newest first (GET /v1/jobs)
+tenants/{t}/active/{id}.{lane}        one empty object per job queued or running (limit, lane choice)
+usage/{t}/{yyyy-mm-dd}.json           the tenant's totals for one UTC day (kept longer than jobs)
+idempotency/{t}/{sha256 of the key}.json   which job an Idempotency-Key created (conditional write)
 ```
 """
 
@@ -18,69 +24,116 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 
-from kontho.ids import is_job_id
+from kontho.ids import ALPHABET, is_job_id
 
 _TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_INVERT = str.maketrans(ALPHABET, ALPHABET[::-1])
+
+CHECKPOINT_TAG = "kontho-kind=checkpoint"
+"""S3 object tag on chunk checkpoints: lifecycle rules expire them by tag (S3 has no prefix wildcards)."""
 
 
-def _folder(kind: str, object_id: str) -> str:
+def _tenant(tenant: str) -> str:
+    if not _TENANT.fullmatch(tenant):
+        raise ValueError(f"not a tenant name: {tenant[:40]!r}")
+    return f"tenants/{tenant}/"
+
+
+def _folder(tenant: str, kind: str, object_id: str) -> str:
     # A malformed id must never become a key: ids reach here from URLs and queue messages.
     if not is_job_id(object_id):  # uploads use the same id scheme as jobs
         raise ValueError(f"not a {kind} id: {object_id[:40]!r}")
-    return f"{kind}s/{object_id}/"
+    return _tenant(tenant) + f"{kind}s/{object_id}/"
 
 
-def _prefix(job_id: str) -> str:
-    return _folder("job", job_id)
+def job_prefix(tenant: str, job_id: str) -> str:
+    return _folder(tenant, "job", job_id)
 
 
-def job_record(job_id: str) -> str:
-    return _prefix(job_id) + "job.json"
+def job_record(tenant: str, job_id: str) -> str:
+    return job_prefix(tenant, job_id) + "job.json"
 
 
-def job_input(job_id: str) -> str:
-    return _prefix(job_id) + "input.txt"
+def job_input(tenant: str, job_id: str) -> str:
+    return job_prefix(tenant, job_id) + "input.txt"
 
 
-def job_audio(job_id: str, extension: str) -> str:
-    return _prefix(job_id) + f"audio.{extension}"
+def job_audio(tenant: str, job_id: str, extension: str) -> str:
+    return job_prefix(tenant, job_id) + f"audio.{extension}"
 
 
-def job_chunks_prefix(job_id: str) -> str:
-    return _prefix(job_id) + "chunks/"
+def job_chunks_prefix(tenant: str, job_id: str) -> str:
+    return job_prefix(tenant, job_id) + "chunks/"
 
 
-def job_chunk(job_id: str, digest: str) -> str:
+def job_chunk(tenant: str, job_id: str, digest: str) -> str:
     if not digest.isalnum():
         raise ValueError(f"not a chunk digest: {digest[:40]!r}")
-    return job_chunks_prefix(job_id) + f"{digest}.wav"
+    return job_chunks_prefix(tenant, job_id) + f"{digest}.wav"
 
 
 _FILE_NAMES = frozenset({"subtitles.srt", "subtitles.vtt", "marks.json", "manifest.json", "cancel"})
 
 
-def job_file(job_id: str, name: str) -> str:
+def job_file(tenant: str, job_id: str, name: str) -> str:
     if name not in _FILE_NAMES:
         raise ValueError(f"not a job file: {name!r}")
-    return _prefix(job_id) + name
+    return job_prefix(tenant, job_id) + name
 
 
-def job_chapter_audio(job_id: str, chapter: int, extension: str) -> str:
+def job_chapter_audio(tenant: str, job_id: str, chapter: int, extension: str) -> str:
     """``chapter`` counts from 1."""
-    return _prefix(job_id) + f"chapters/{chapter:04d}.{extension}"
+    return job_prefix(tenant, job_id) + f"chapters/{chapter:04d}.{extension}"
 
 
-def upload_record(upload_id: str) -> str:
-    return _folder("upload", upload_id) + "upload.json"
+def upload_record(tenant: str, upload_id: str) -> str:
+    return _folder(tenant, "upload", upload_id) + "upload.json"
 
 
-def upload_file(upload_id: str) -> str:
-    return _folder("upload", upload_id) + "file"
+def upload_file(tenant: str, upload_id: str) -> str:
+    return _folder(tenant, "upload", upload_id) + "file"
+
+
+def index_prefix(tenant: str) -> str:
+    return _tenant(tenant) + "index/"
+
+
+def index_entry(tenant: str, job_id: str) -> str:
+    """Ids sort by creation time; inverting each character makes S3's ascending listing newest first."""
+    if not is_job_id(job_id):
+        raise ValueError(f"not a job id: {job_id[:40]!r}")
+    return index_prefix(tenant) + job_id.translate(_INVERT)
+
+
+def job_id_from_index(key: str) -> str:
+    return key.rsplit("/", 1)[-1].translate(_INVERT)
+
+
+def active_prefix(tenant: str) -> str:
+    return _tenant(tenant) + "active/"
+
+
+def active_marker(tenant: str, job_id: str, lane: int) -> str:
+    """Named with the job's lane too, so that one listing tells which lanes are busy."""
+    if not is_job_id(job_id):
+        raise ValueError(f"not a job id: {job_id[:40]!r}")
+    return active_prefix(tenant) + f"{job_id}.{int(lane)}"
+
+
+def parse_active_marker(key: str) -> tuple[str, int]:
+    """(job id, lane) from a marker's key."""
+    job_id, _, lane = key.rsplit("/", 1)[-1].partition(".")
+    return job_id, int(lane) if lane.isdigit() else 0
+
+
+def usage_day(tenant: str, day: date) -> str:
+    _tenant(tenant)
+    return f"usage/{tenant}/{day.isoformat()}.json"
 
 
 def idempotency(tenant: str, key: str) -> str:
     """The key is hashed: it is the client's string, of any characters, and must never shape a path."""
-    if not _TENANT.match(tenant):
-        raise ValueError(f"not a tenant name: {tenant[:40]!r}")
+    _tenant(tenant)
     return f"idempotency/{tenant}/{hashlib.sha256(key.encode()).hexdigest()}.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from kontho.errors import PoisonMessage
 from kontho.ids import is_job_id
@@ -15,6 +15,7 @@ MESSAGE_VERSION = 1
 class JobMessage(BaseModel):
     v: int = MESSAGE_VERSION
     job_id: str
+    tenant: str = Field(default="local", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
 
     @field_validator("job_id")
     @classmethod

@@ -27,6 +27,13 @@ JOBS_SUBMITTED = Counter(
     "kontho_jobs_submitted_total", "Jobs accepted by the API, by audio format.", ["format"]
 )
 
+JOB_STATES = Counter(
+    "kontho_job_state_changes_total",
+    "Jobs entering a state: queued (accepted or released), running, completed, failed, cancelled. Queued "
+    "and running now: kontho_queue_messages{state=visible|in_flight}.",
+    ["state"],
+)
+
 # Worker
 JOBS_FINISHED = Counter(
     "kontho_jobs_finished_total",
@@ -53,20 +60,45 @@ MODEL_LOAD = Histogram(
     "kontho_model_load_seconds", "Time to load a voice's engine, by engine.", ["engine"],
     buckets=(0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120),
 )  # fmt: skip
+QUEUE_AGE = Histogram(
+    "kontho_queue_message_age_seconds",
+    "Age of a job message when a worker receives it (since it was first sent; redeliveries included).",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21_600, 86_400),
+)
 QUEUE_MESSAGES = Gauge(
     "kontho_queue_messages", "Messages in the job queue, by state: visible or in_flight.", ["state"]
 )
 DLQ_MESSAGES = Gauge("kontho_dlq_messages", "Messages in the dead-letter queue.")
-GPU_MEMORY = Gauge("kontho_gpu_memory_bytes", "GPU memory held by this worker's tensors, by kind.", ["kind"])
+WEBHOOK_DELIVERIES = Counter(
+    "kontho_webhook_deliveries_total",
+    "Webhook deliveries, by outcome: delivered, failed, refused.",
+    ["outcome"],
+)
+GPU_MEMORY = Gauge(
+    "kontho_gpu_memory_bytes",
+    "GPU memory, by kind: allocated and reserved by this worker's tensors, total on the device.",
+    ["kind"],
+)
 GPU_UTILIZATION = Gauge(
     "kontho_gpu_utilization_ratio", "GPU busy fraction over the last sample period (0-1)."
 )
+
+
+def record_queue_depth(queue: dict[str, int], dead_letters: int | None) -> None:
+    """Set the queue gauges from ``JobQueue.depth()`` readings (the DLQ's summed, when known)."""
+    QUEUE_MESSAGES.labels("visible").set(queue["visible"])
+    QUEUE_MESSAGES.labels("in_flight").set(queue["in_flight"])
+    if dead_letters is not None:
+        DLQ_MESSAGES.set(dead_letters)
+
 
 NAMES = frozenset(
     {
         "kontho_http_requests_total",
         "kontho_http_request_duration_seconds",
         "kontho_jobs_submitted_total",
+        "kontho_job_state_changes_total",
+        "kontho_webhook_deliveries_total",
         "kontho_jobs_finished_total",
         "kontho_jobs_in_progress",
         "kontho_job_duration_seconds",
@@ -75,6 +107,7 @@ NAMES = frozenset(
         "kontho_chunks_total",
         "kontho_model_load_seconds",
         "kontho_queue_messages",
+        "kontho_queue_message_age_seconds",
         "kontho_dlq_messages",
         "kontho_gpu_memory_bytes",
         "kontho_gpu_utilization_ratio",

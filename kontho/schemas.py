@@ -1,4 +1,7 @@
-"""The job record: what was asked, where it stands, and what came out. Stored as ``jobs/{id}/job.json``."""
+"""The job record: what was asked, where it stands, and what came out.
+
+Stored as ``tenants/{tenant}/jobs/{id}/job.json``.
+"""
 
 from __future__ import annotations
 
@@ -102,6 +105,16 @@ class Artifact(BaseModel):
 UploadContentType = Literal["application/epub+zip", "text/plain", "text/markdown"]
 
 
+class JobUsage(BaseModel):
+    """What one job used, across all its attempts."""
+
+    characters: int = 0
+    audio_seconds: float = 0.0
+    compute_seconds: float = Field(default=0.0, description="Worker time spent rendering, every attempt.")
+    device: str | None = Field(default=None, description="Where it rendered: cpu or cuda.")
+    bytes_stored: int = Field(default=0, description="Bytes of the artifacts it produced.")
+
+
 class UploadRecord(BaseModel):
     """A place in S3 a client may PUT one input file to, for a job to name later."""
 
@@ -134,6 +147,8 @@ class JobRecord(BaseModel):
     chapter_files: bool = False
     author: str | None = None
     text_chars: int
+    webhook_url: str | None = Field(default=None, description="Told of the job's end (signed POST).")
+    lane: int = Field(default=0, ge=0, description="Which of the tenant's queue lanes (message groups).")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
@@ -144,6 +159,7 @@ class JobRecord(BaseModel):
     warnings: list[TextWarning] = Field(default_factory=list)
     result: AudioResult | None = None
     artifacts: list[Artifact] = Field(default_factory=list)
+    usage: JobUsage = Field(default_factory=JobUsage)
 
     def touch(self, **changes: object) -> JobRecord:
         """A copy with ``changes`` applied and ``updated_at`` set to now."""

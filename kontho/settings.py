@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(
         default=9102, ge=0, le=65535, description="Port of a worker's Prometheus /metrics; 0 turns it off."
     )
+    webhook_attempts: int = Field(default=6, ge=1, le=20, description="Tries per webhook delivery.")
+    webhook_backoff_seconds: float = Field(
+        default=2.0, ge=0, le=600, description="First wait between webhook tries; doubles each time."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Longest one webhook POST may take."
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks reach private, loopback and link-local addresses (local stack only).",
+    )
     retry_backoff_seconds: float = Field(
         default=5.0,
         ge=0,

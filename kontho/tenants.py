@@ -7,6 +7,8 @@ with the SHA-256 of each of their keys, never the keys themselves::
       - id: prothom-prokash
         key_sha256: ["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]
         max_active_jobs: 20
+        concurrency: 4
+        webhook_secret: "a long random string"
 
 Without a file, kontho knows one development tenant, ``local``, with the key ``kontho-local-key``: what the
 local stack and ``make run`` use. A request's key is hashed and compared with every stored hash in
@@ -29,6 +31,7 @@ from kontho.settings import Settings
 
 LOCAL_TENANT = "local"
 LOCAL_KEY = "kontho-local-key"
+LOCAL_WEBHOOK_SECRET = "kontho-local-webhook-secret"  # noqa: S105 - the development tenant's, by design
 
 
 def key_hash(key: str) -> str:
@@ -43,6 +46,14 @@ class Tenant(BaseModel):
     max_active_jobs: int = Field(default=10, ge=1, description="Jobs queued or running at once.")
     max_chars_per_day: int = Field(default=20_000_000, ge=1, description="Characters submitted per UTC day.")
     requests_per_minute: int = Field(default=600, ge=1, description="API requests per minute.")
+    concurrency: int = Field(
+        default=4, ge=1, le=1000, description="Jobs rendered at once: the tenant's lanes on the FIFO queue."
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Signs webhook deliveries (HMAC-SHA256); jobs may name a webhook_url only when set.",
+    )
 
 
 class TenantFile(BaseModel):
@@ -54,10 +65,13 @@ class TenantFile(BaseModel):
 class TenantDirectory:
     def __init__(self, tenants: list[Tenant]) -> None:
         self._entries = [(bytes.fromhex(d), tenant) for tenant in tenants for d in tenant.key_sha256]
+        self._by_id = {tenant.id: tenant for tenant in tenants}
 
     @classmethod
     def development(cls) -> TenantDirectory:
-        return cls([Tenant(id=LOCAL_TENANT, key_sha256=[key_hash(LOCAL_KEY)])])
+        return cls(
+            [Tenant(id=LOCAL_TENANT, key_sha256=[key_hash(LOCAL_KEY)], webhook_secret=LOCAL_WEBHOOK_SECRET)]
+        )
 
     @classmethod
     def load(cls, settings: Settings) -> TenantDirectory:
@@ -74,6 +88,9 @@ class TenantDirectory:
             return cls(TenantFile.model_validate(data).tenants)
         except (ValueError, ValidationError) as exc:
             raise ValueError(f"{source} is not a valid API keys file: {exc}") from exc
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        return self._by_id.get(tenant_id)
 
     def authenticate(self, key: str) -> Tenant | None:
         offered = hashlib.sha256(key.encode()).digest()

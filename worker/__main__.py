@@ -17,12 +17,18 @@ from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.logging import configure_logging
 from kontho.settings import Settings, get_settings
+from kontho.tenants import TenantDirectory
 from kontho.voices import VoiceCatalog
 from worker import metrics as worker_metrics
 from worker.consumer import Consumer
+from worker.finish import Finisher
 from worker.pipeline import EngineCache, Pipeline
+from worker.webhooks import WebhookSender
 
 log = structlog.get_logger("worker")
+
+# On the way out, queued webhook deliveries get this long; the drain's own budget bounds the whole exit.
+_WEBHOOK_GRACE_SECONDS = 5.0
 
 EXIT_OK = 0
 """Stopped: idle, the queue empty in burst mode, or drained (the job in hand released to another worker)."""
@@ -49,7 +55,8 @@ def build_consumer(settings: Settings) -> Consumer:
         engines.get(settings.default_voice)
     except PermanentError as exc:
         log.error("default_voice_unavailable", voice=settings.default_voice, error=str(exc), code=exc.code)
-    return Consumer(settings, store, queue, Pipeline(settings, store, engines))
+    webhooks = WebhookSender(settings, TenantDirectory.load(settings))
+    return Consumer(settings, store, queue, Pipeline(settings, store, engines), Finisher(store, webhooks))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    consumer.run(burst=args.burst)
+    try:
+        consumer.run(burst=args.burst)
+    finally:
+        consumer.finisher.close(timeout=_WEBHOOK_GRACE_SECONDS)
     return EXIT_OK
 
 

@@ -47,11 +47,12 @@ def decode_wav(data: bytes) -> tuple[Audio, int]:
 
 
 class Checkpoints:
-    def __init__(self, store: JobStore, job_id: str, sample_rate: int) -> None:
+    def __init__(self, store: JobStore, tenant: str, job_id: str, sample_rate: int) -> None:
         self._store = store
+        self._tenant = tenant
         self._job_id = job_id
         self._sample_rate = sample_rate
-        self._existing = store.list_keys(keys.job_chunks_prefix(job_id))
+        self._existing = store.list_keys(keys.job_chunks_prefix(tenant, job_id))
         self._pool = ThreadPoolExecutor(max_workers=_UPLOAD_THREADS, thread_name_prefix="checkpoint")
         self._pending: list[Future[None]] = []
 
@@ -65,11 +66,11 @@ class Checkpoints:
         self._pool.shutdown(wait=True, cancel_futures=exc is not None and not isinstance(exc, JobInterrupted))
 
     def has(self, digest: str) -> bool:
-        return keys.job_chunk(self._job_id, digest) in self._existing
+        return keys.job_chunk(self._tenant, self._job_id, digest) in self._existing
 
     def load(self, digest: str) -> Audio | None:
         """The stored chunk, or None when it is gone or was written at another sample rate."""
-        data = self._store.get_bytes(keys.job_chunk(self._job_id, digest))
+        data = self._store.get_bytes(keys.job_chunk(self._tenant, self._job_id, digest))
         if data is None:
             return None
         audio, rate = decode_wav(data)
@@ -77,9 +78,11 @@ class Checkpoints:
 
     def save(self, digest: str, audio: Audio) -> None:
         """Store in the background; ``flush`` waits and raises the first failure."""
-        key = keys.job_chunk(self._job_id, digest)
+        key = keys.job_chunk(self._tenant, self._job_id, digest)
         body = encode_wav(audio, self._sample_rate)
-        self._pending.append(self._pool.submit(self._store.put_bytes, key, body, "audio/wav"))
+        self._pending.append(
+            self._pool.submit(self._store.put_bytes, key, body, "audio/wav", keys.CHECKPOINT_TAG)
+        )
         self._pending = [f for f in self._pending if not f.done() or f.exception() is not None]
 
     def flush(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import structlog
@@ -14,6 +15,7 @@ from kontho.jobstore import JobStore
 from kontho.messages import JobMessage
 from kontho.schemas import JobRecord, JobState, utcnow
 from kontho.settings import Settings
+from worker.finish import Finisher
 from worker.heartbeat import Heartbeat
 from worker.liveness import LivenessFile
 from worker.outcome import Action, action_for, dead_letter_error, job_error_for, retry_delay_seconds
@@ -25,8 +27,17 @@ log = structlog.get_logger(__name__)
 
 
 class Consumer:
-    def __init__(self, settings: Settings, store: JobStore, queue: JobQueue, pipeline: Pipeline) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: JobStore,
+        queue: JobQueue,
+        pipeline: Pipeline,
+        finisher: Finisher | None = None,
+    ) -> None:
         self._settings = settings
+        self._finisher = finisher or Finisher(store, None)
+        self._attempt_started: float | None = None
         self._store = store
         self._queue = queue
         self._pipeline = pipeline
@@ -35,6 +46,10 @@ class Consumer:
         self.counters: Counter[str] = Counter()
         self._liveness = LivenessFile(settings.liveness_file)
         self._current: Delivery | None = None
+
+    @property
+    def finisher(self) -> Finisher:
+        return self._finisher
 
     @property
     def queue(self) -> JobQueue:
@@ -82,12 +97,15 @@ class Consumer:
     def handle(self, delivery: Delivery) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(message_id=delivery.message_id)
+        if delivery.sent_at is not None:
+            metrics.QUEUE_AGE.observe(max(0.0, time.time() - delivery.sent_at))
         record: JobRecord | None = None
         progress: ProgressReporter | None = None
         try:
-            job_id = JobMessage.decode(delivery.body).job_id
-            structlog.contextvars.bind_contextvars(job_id=job_id)
-            found = self._store.get_record_versioned(job_id)
+            message = JobMessage.decode(delivery.body)
+            job_id = message.job_id
+            structlog.contextvars.bind_contextvars(job_id=job_id, tenant=message.tenant)
+            found = self._store.get_record_versioned(message.tenant, job_id)
             if found is None:
                 raise JobNotFound(f"job {job_id} has no record in storage")
             record, etag = found
@@ -96,6 +114,8 @@ class Consumer:
                 log.info("job_already_settled", status=record.status.value)
                 self._queue.delete(delivery)
                 self._count("skipped")
+                if record.status is JobState.CANCELLED and record.attempts == 0:
+                    self._finisher.ended(record)  # cancelled while queued: its end is first seen here
                 return
             progress = self._start(record, etag, delivery)
             if progress is None:
@@ -122,7 +142,7 @@ class Consumer:
             )
         except JobInterrupted:
             # Cancelled, or started by another worker (a duplicate delivery), between our read and write.
-            latest = self._store.get_record(record.id)
+            latest = self._store.get_record(record.tenant, record.id)
             if latest is not None and latest.status.terminal:
                 self._queue.delete(delivery)
                 self._count("skipped")
@@ -131,8 +151,24 @@ class Consumer:
                 self._count("deferred")
             log.info("job_taken_elsewhere", status=latest.status.value if latest else None)
             return None
+        self._attempt_started = time.monotonic()
+        metrics.JOB_STATES.labels(JobState.RUNNING.value).inc()
         log.info("job_started", attempt=progress.record.attempts, receive_count=delivery.receive_count)
         return progress
+
+    def _spent(self, record: JobRecord) -> JobRecord:
+        """``record`` with this attempt's rendering time added to its usage (once per attempt)."""
+        if self._attempt_started is None:
+            return record
+        seconds = time.monotonic() - self._attempt_started
+        self._attempt_started = None
+        usage = record.usage.model_copy(
+            update={
+                "compute_seconds": round(record.usage.compute_seconds + seconds, 3),
+                "device": self._pipeline.device_for(record.voice),
+            }
+        )
+        return record.model_copy(update={"usage": usage})
 
     def _render(self, progress: ProgressReporter, delivery: Delivery) -> None:
         record = progress.record
@@ -140,7 +176,9 @@ class Consumer:
             self._stopping,
             delivery.received_at,
             self._settings.max_receive_seconds,
-            cancelled=lambda: self._store.size_of(keys.job_file(record.id, "cancel")) is not None,
+            cancelled=lambda: (
+                self._store.size_of(keys.job_file(record.tenant, record.id, "cancel")) is not None
+            ),
             cancel_poll_seconds=max(1.0, self._settings.progress_interval_seconds),
         )
         with Heartbeat(
@@ -152,8 +190,19 @@ class Consumer:
         ):
             try:
                 result, artifacts = self._pipeline.run(record, progress, stop)
-                finished = progress.record.touch(
-                    status=JobState.COMPLETED, result=result, artifacts=artifacts, finished_at=utcnow()
+                spent = self._spent(progress.record)
+                usage = spent.usage.model_copy(
+                    update={
+                        "audio_seconds": result.duration_seconds,
+                        "bytes_stored": sum(a.bytes for a in artifacts),
+                    }
+                )
+                finished = spent.touch(
+                    status=JobState.COMPLETED,
+                    result=result,
+                    artifacts=artifacts,
+                    usage=usage,
+                    finished_at=utcnow(),
                 )
                 # The record is the commit point: written once, by the worker that holds the job, and
                 # the message goes only after it.
@@ -163,6 +212,7 @@ class Consumer:
                 return
         self._queue.delete(delivery)
         self._count("completed")
+        self._finisher.ended(finished)
         started = finished.started_at or finished.created_at
         elapsed = ((finished.finished_at or utcnow()) - started).total_seconds()
         metrics.JOB_DURATION.observe(elapsed)
@@ -180,18 +230,21 @@ class Consumer:
 
     def _settle_interrupted(self, delivery: Delivery, progress: ProgressReporter, reason: StopReason) -> None:
         """Checkpoints are stored; record why the job stopped and settle its message accordingly."""
-        latest = progress.record
+        latest = self._spent(progress.record)
         try:
             if reason is StopReason.LOST:
                 raise JobInterrupted(reason)
             if reason is StopReason.CANCELLED:
-                progress.commit(latest.touch(status=JobState.CANCELLED, finished_at=utcnow()))
+                cancelled = latest.touch(status=JobState.CANCELLED, finished_at=utcnow())
+                progress.commit(cancelled)
                 self._queue.delete(delivery)
                 self._count("cancelled")
+                self._finisher.ended(cancelled)
                 log.info("job_cancelled")
                 return
             # Draining or at the receive ceiling: queued again, and visible at once to any worker.
             progress.commit(latest.touch(status=JobState.QUEUED))
+            metrics.JOB_STATES.labels(JobState.QUEUED.value).inc()
         except JobInterrupted:
             # Another worker holds the job now; its message and record are that worker's to settle.
             self._count("lost")
@@ -209,6 +262,8 @@ class Consumer:
         progress: ProgressReporter | None = None,
     ) -> None:
         action = action_for(exc)
+        if record is not None:
+            record = self._spent(record)
         if action is Action.FAIL and record is None:
             action = Action.DROP  # nothing stored to mark failed
 
@@ -225,26 +280,29 @@ class Consumer:
                 self._queue.delete(delivery)
                 self._count("dropped")
             elif action is Action.FAIL and record is not None:
-                write(record.touch(status=JobState.FAILED, error=job_error_for(exc), finished_at=utcnow()))
+                failed = record.touch(status=JobState.FAILED, error=job_error_for(exc), finished_at=utcnow())
+                write(failed)
                 self._queue.delete(delivery)
                 self._count("failed")
+                self._finisher.ended(failed)
                 log.warning("job_failed", error=str(exc), code=job_error_for(exc).code)
             elif delivery.receive_count >= self._settings.max_receive_count:
                 # Last delivery: say so in the record before SQS moves the message to the DLQ.
                 if record is not None:
-                    write(
-                        record.touch(
-                            status=JobState.FAILED,
-                            finished_at=utcnow(),
-                            error=dead_letter_error(exc, delivery.receive_count),
-                        )
+                    dead = record.touch(
+                        status=JobState.FAILED,
+                        finished_at=utcnow(),
+                        error=dead_letter_error(exc, delivery.receive_count),
                     )
+                    write(dead)
+                    self._finisher.ended(dead)
                 self._queue.set_visibility(delivery, 0)
                 self._count("dead_lettered")
                 log.error("job_dead_lettered", error=str(exc), receive_count=delivery.receive_count)
             else:
                 if record is not None:
                     write(record.touch(status=JobState.QUEUED, error=job_error_for(exc)))
+                    metrics.JOB_STATES.labels(JobState.QUEUED.value).inc()
                 delay = retry_delay_seconds(delivery.receive_count, self._settings.retry_backoff_seconds)
                 self._queue.set_visibility(delivery, delay)
                 self._count("retried")

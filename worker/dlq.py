@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from kontho.activejobs import ActiveJobs
 from kontho.aws import s3_client, sqs_client
 from kontho.errors import KonthoError
-from kontho.jobqueue import Delivery, JobQueue
+from kontho.jobqueue import Delivery, JobQueue, message_group_for
 from kontho.jobstore import JobStore
 from kontho.logging import configure_logging
 from kontho.messages import JobMessage
@@ -35,6 +36,7 @@ class DeadLetter:
     job_id: str | None
     delivery: Delivery
     record: JobRecord | None
+    message: JobMessage | None = None
 
 
 class DeadLetters:
@@ -42,6 +44,7 @@ class DeadLetters:
         self._store = store
         self._queue = queue
         self._dlq = dlq
+        self._active = ActiveJobs(store)
 
     def _receive_all(self) -> list[DeadLetter]:
         """Every message in the DLQ, each held invisible for a short while; ``_release`` gives them back."""
@@ -49,11 +52,11 @@ class DeadLetters:
         while batch := self._dlq.receive(0, _PEEK_VISIBILITY_SECONDS, batch=10):
             for delivery in batch:
                 try:
-                    job_id: str | None = JobMessage.decode(delivery.body).job_id
+                    message: JobMessage | None = JobMessage.decode(delivery.body)
                 except KonthoError:
-                    job_id = None
-                record = self._store.get_record(job_id) if job_id else None
-                letters.append(DeadLetter(job_id, delivery, record))
+                    message = None
+                record = self._store.get_record(message.tenant, message.job_id) if message else None
+                letters.append(DeadLetter(message.job_id if message else None, delivery, record, message))
         return letters
 
     def _release(self, letters: list[DeadLetter]) -> None:
@@ -77,7 +80,8 @@ class DeadLetters:
                         ),
                     )
                     self._store.put_record(record)
-                    letters[n] = DeadLetter(letter.job_id, letter.delivery, record)
+                    self._active.clear(record.tenant, record.id, record.lane)
+                    letters[n] = DeadLetter(letter.job_id, letter.delivery, record, letter.message)
         finally:
             self._release(letters)
         return letters
@@ -92,6 +96,7 @@ class DeadLetters:
                     self._store.put_record(
                         letter.record.touch(status=JobState.QUEUED, error=None, finished_at=None)
                     )
+                    self._active.mark(letter.record.tenant, letter.record.id, letter.record.lane)
         except Exception:
             self._release(letters)
             raise
@@ -106,8 +111,10 @@ class DeadLetters:
                 chosen = [x for x in letters if x.job_id]
         stamp = f"redrive{time.time_ns()}"
         for letter in chosen:
-            assert letter.job_id is not None  # noqa: S101 - chosen only holds decodable messages
-            self._queue.send(letter.job_id, resend=stamp)
+            assert letter.message is not None  # noqa: S101 - chosen only holds decodable messages
+            lane = letter.record.lane if letter.record else 0
+            group = letter.delivery.group_id or message_group_for(letter.message.tenant, lane)
+            self._queue.send(letter.message, group, resend=stamp)
             self._dlq.delete(letter.delivery)
         self._release([x for x in letters if x not in chosen])
         return [x.job_id for x in chosen if x.job_id]

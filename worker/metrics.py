@@ -22,6 +22,7 @@ def _sample_gpu() -> None:
         return
     metrics.GPU_MEMORY.labels("allocated").set(torch.cuda.memory_allocated())
     metrics.GPU_MEMORY.labels("reserved").set(torch.cuda.memory_reserved())
+    metrics.GPU_MEMORY.labels("total").set(torch.cuda.get_device_properties(0).total_memory)
     try:
         metrics.GPU_UTILIZATION.set(torch.cuda.utilization() / 100)
     except Exception:  # needs NVML (pynvml); memory is still reported without it
@@ -31,11 +32,7 @@ def _sample_gpu() -> None:
 def _sample(queue: JobQueue, dlq: JobQueue | None, stop: threading.Event) -> None:
     while not stop.wait(_SAMPLE_SECONDS):
         try:
-            depth = queue.depth()
-            metrics.QUEUE_MESSAGES.labels("visible").set(depth["visible"])
-            metrics.QUEUE_MESSAGES.labels("in_flight").set(depth["in_flight"])
-            if dlq is not None:
-                metrics.DLQ_MESSAGES.set(sum(dlq.depth().values()))
+            metrics.record_queue_depth(queue.depth(), sum(dlq.depth().values()) if dlq else None)
             _sample_gpu()
         except Exception as exc:  # a missed sample is harmless; the next one may land
             log.warning("metrics_sample_failed", error=str(exc))

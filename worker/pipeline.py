@@ -76,11 +76,18 @@ class Pipeline:
         self._store = store
         self._engines = engines
 
+    def device_for(self, voice_id: str) -> str:
+        """Where the voice renders (cpu or cuda), for the job's usage; cpu for engines without torch."""
+        try:
+            return str(getattr(self._engines.get(voice_id), "device", "cpu"))
+        except Exception:
+            return "cpu"
+
     def run(
         self, record: JobRecord, progress: ProgressReporter, stop: StopCheck = NEVER
     ) -> tuple[AudioResult, list[Artifact]]:
         """Render ``record``; ``stop`` may end it between chunks (``JobInterrupted``), checkpoints kept."""
-        text = self._store.get_text(record.id)
+        text = self._store.get_text(record.tenant, record.id)
         if text is None:
             raise InvalidJob("the job's input text is missing from storage")
         voice = self._engines.catalog.get(record.voice)
@@ -97,7 +104,7 @@ class Pipeline:
             raise InvalidJob("the text has nothing the voice can read aloud")
         progress.record = progress.record.touch(warnings=prepared.warnings)
         with (
-            Checkpoints(self._store, record.id, engine.sample_rate) as checkpoints,
+            Checkpoints(self._store, record.tenant, record.id, engine.sample_rate) as checkpoints,
             tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp,
         ):
             programme = self._assemble(
@@ -218,7 +225,7 @@ class Pipeline:
                 audio_filter=audio_filter,
                 span_ms=(start, end),
             )
-            key = keys.job_chapter_audio(record.id, number, fmt.value)
+            key = keys.job_chapter_audio(record.tenant, record.id, number, fmt.value)
             artifacts.append(
                 upload(
                     self._store,
@@ -251,7 +258,7 @@ class Pipeline:
             encoded = add_metadata(
                 encoded, folder / f"audio.{record.format.value}", record.format, record.title, None
             )
-        key = keys.job_audio(record.id, record.format.value)
+        key = keys.job_audio(record.tenant, record.id, record.format.value)
         audio = upload(
             self._store,
             encoded,
@@ -269,10 +276,12 @@ class Pipeline:
             for path in (timings.srt, timings.vtt, timings.marks):
                 fmt = path.suffix.lstrip(".")
                 kind = "marks" if fmt == "json" else "subtitles"
-                name = keys.job_file(record.id, path.name)
+                name = keys.job_file(record.tenant, record.id, path.name)
                 artifacts.append(upload(self._store, path, name, kind, fmt, CONTENT_TYPES[fmt]))
         artifacts.append(
-            upload_manifest(self._store, record, artifacts, keys.job_file(record.id, "manifest.json"))
+            upload_manifest(
+                self._store, record, artifacts, keys.job_file(record.tenant, record.id, "manifest.json")
+            )
         )
         log.info("job_rendered", audio_seconds=round(programme.seconds, 2), bytes=audio.bytes)
         result = AudioResult(

@@ -6,17 +6,28 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Header, Path, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from api import idempotency, ingest
+from api import idempotency, ingest, limits, listing
 from api.auth import TenantDep
 from api.deps import ServicesDep, voice_or_422
 from api.errors import ApiError
-from api.models import ArtifactOut, AudioOut, CreateJobRequest, ErrorBody, ErrorResponse, JobOut, ResultOut
+from api.models import (
+    ArtifactOut,
+    AudioOut,
+    CreateJobRequest,
+    ErrorBody,
+    ErrorResponse,
+    JobList,
+    JobOut,
+    ResultOut,
+)
 from kontho import keys, metrics
 from kontho.errors import TransientError
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
-from kontho.schemas import JobError, JobRecord, JobState, utcnow
+from kontho.jobqueue import message_group_for
+from kontho.messages import JobMessage
+from kontho.schemas import JobError, JobRecord, JobState, JobUsage, utcnow
 from kontho.tenants import Tenant
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -33,7 +44,7 @@ IdempotencyKey = Annotated[
     ),
 ]
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (401, 404, 413, 422, 503)
+    code: {"model": ErrorResponse} for code in (401, 404, 413, 422, 429, 503)
 }
 
 
@@ -45,7 +56,7 @@ def _load(services: ServicesDep, job_id: str, tenant: Tenant) -> JobRecord:
     # A malformed id cannot name a job; answer as for any unknown id, without touching storage.
     if not is_job_id(job_id):
         raise _not_found(job_id[:64])
-    record = services.store.get_record(job_id)
+    record = services.store.get_record(tenant.id, job_id)
     # Another tenant's job is answered exactly as a job that does not exist.
     if record is None or record.tenant != tenant.id:
         raise _not_found(job_id)
@@ -67,6 +78,16 @@ def create_job(
     """
     voice_spec = voice_or_422(services, body.voice)
     voice = voice_spec.id
+    if body.webhook_url is not None and not tenant.webhook_secret:
+        raise ApiError(
+            422,
+            ErrorBody(
+                code="webhooks_not_configured",
+                field="webhook_url",
+                message="this tenant has no webhook secret to sign deliveries with; ask the operator to "
+                "set webhook_secret in the API keys file",
+            ),
+        )
     job_input = ingest.resolve(body, services, voice_spec, tenant.id)
     job_id = new_job_id()
     if idempotency_key is not None:
@@ -75,12 +96,15 @@ def create_job(
         if claimed.replayed:
             response.headers["Idempotent-Replayed"] = "true"
             response.headers["Location"] = f"/v1/jobs/{job_id}"
-            earlier = services.store.get_record(job_id)
+            earlier = services.store.get_record(tenant.id, job_id)
             if earlier is not None:
                 return JobOut.from_record(earlier)
             # The first request died before storing its job: finish creating that same job.
+    text_chars = len(job_input.text)
+    lane = limits.reserve_submit(services.active, services.usage, tenant, text_chars)
     record = JobRecord(
         id=job_id,
+        lane=lane,
         tenant=tenant.id,
         voice=voice,
         format=body.format,
@@ -92,26 +116,69 @@ def create_job(
         read_chapter_titles=body.read_chapter_titles,
         chapter_files=body.chapter_files,
         author=body.author or job_input.author,
-        text_chars=len(job_input.text),
+        text_chars=text_chars,
+        webhook_url=body.webhook_url,
+        usage=JobUsage(characters=text_chars),
     )
     structlog.contextvars.bind_contextvars(job_id=record.id)
-    # Text and record first: a message must never point at a job that is not stored yet.
-    services.store.put_text(record.id, job_input.text)
-    services.store.put_record(record)
     try:
-        services.queue.send(record.id)
+        _store_and_queue(services, record, job_input.text)
+    except Exception:
+        limits.release_submit(services.usage, tenant, record.text_chars)
+        raise
+    metrics.JOBS_SUBMITTED.labels(record.format.value).inc()
+    metrics.JOB_STATES.labels(JobState.QUEUED.value).inc()
+    log.info("job_submitted", characters=record.text_chars, voice=voice, format=record.format.value)
+    response.headers["Location"] = f"/v1/jobs/{record.id}"
+    return JobOut.from_record(record)
+
+
+def _store_and_queue(services: ServicesDep, record: JobRecord, text: str) -> None:
+    # Text, record and index entry first: a message must never point at a job that is not stored yet.
+    store = services.store
+    store.put_text(record.tenant, record.id, text)
+    store.put_record(record)
+    store.put_bytes(keys.index_entry(record.tenant, record.id), b"", "application/octet-stream")
+    services.active.mark(record.tenant, record.id, record.lane)
+    message = JobMessage(job_id=record.id, tenant=record.tenant)
+    try:
+        services.queue.send(message, message_group_for(record.tenant, record.lane))
     except TransientError as exc:
-        services.store.put_record(
+        store.put_record(
             record.touch(
                 status=JobState.FAILED,
                 error=JobError(code=exc.code, message=str(exc), retryable=True),
             )
         )
+        services.active.clear(record.tenant, record.id, record.lane)
         raise
-    metrics.JOBS_SUBMITTED.labels(record.format.value).inc()
-    log.info("job_submitted", characters=record.text_chars, voice=voice, format=record.format.value)
-    response.headers["Location"] = f"/v1/jobs/{record.id}"
-    return JobOut.from_record(record)
+
+
+@router.get("", response_model=JobList, responses=_ERRORS)
+def list_jobs(
+    services: ServicesDep,
+    tenant: TenantDep,
+    status_filter: Annotated[
+        JobState | None, Query(alias="status", description="Only jobs in this state.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Jobs per page.")] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=64, description="next_cursor of the previous page."),
+    ] = None,
+) -> JobList:
+    """The tenant's jobs, newest first, a page at a time."""
+    if cursor is not None and not is_job_id(cursor):
+        raise ApiError(
+            422,
+            ErrorBody(
+                code="invalid_cursor",
+                field="cursor",
+                message="not a cursor from this API; pass next_cursor from the previous page",
+            ),
+        )
+    records, next_cursor = listing.list_jobs(services.store, tenant.id, status_filter, limit, cursor)
+    return JobList(jobs=[JobOut.from_record(r) for r in records], next_cursor=next_cursor)
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=_ERRORS)
@@ -183,11 +250,12 @@ def cancel_job(job_id: JobId, services: ServicesDep, response: Response, tenant:
             ),
         )
     # The marker is what workers look for between chunks; it outlives any record the worker writes.
-    services.store.put_bytes(keys.job_file(record.id, "cancel"), b"", "text/plain")
+    services.store.put_bytes(keys.job_file(record.tenant, record.id, "cancel"), b"", "text/plain")
     log.info("job_cancel_requested", job_id=record.id, status=record.status.value)
     if record.status is JobState.QUEUED:
         record = record.touch(status=JobState.CANCELLED, finished_at=utcnow())
         services.store.put_record(record)
+        services.active.clear(record.tenant, record.id, record.lane)
         return JobOut.from_record(record)
     response.status_code = status.HTTP_202_ACCEPTED
     return JobOut.from_record(record)

@@ -30,7 +30,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _out(services: Services, upload: UploadRecord, received: bool | None = None) -> UploadOut:
     expires = max(1, int((upload.expires_at - datetime.now(UTC)).total_seconds()))
-    key = keys.upload_file(upload.id)
+    key = keys.upload_file(upload.tenant, upload.id)
     return UploadOut(
         id=upload.id,
         url=services.store.presign_put(key, upload.content_type, upload.bytes, expires),

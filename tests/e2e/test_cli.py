@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,17 @@ def test_submit_wait_status_download_and_voices(tmp_path: Path) -> None:
         assert {"audio.m4b", "subtitles.srt", "subtitles.vtt", "marks.json", "manifest.json"} <= names
         manifest = json.loads((tmp_path / "out" / job_id / "manifest.json").read_text())
         assert manifest
+
+        listed = _kontho("jobs", "--status", "completed", url=url)
+        assert listed.returncode == 0, listed.stderr
+        assert job_id in listed.stdout
+        assert job_id not in _kontho("jobs", "--status", "failed", url=url).stdout
+
+        usage = _kontho("usage", url=url)
+        assert usage.returncode == 0, usage.stderr
+        today = _kontho("usage", "--from", datetime.now(UTC).date().isoformat(), url=url).stdout
+        assert f"{len(BOOK):,}" in today  # the day's characters: this one book
+        assert "characters" in usage.stdout
 
         voices = _kontho("voices", url=url)
         assert "bn-espeak (default)" in voices.stdout

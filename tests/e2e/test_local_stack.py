@@ -96,7 +96,11 @@ def test_make_run_renders_the_sample_and_prints_where_it_went(tmp_path: Path) ->
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    out = tmp_path / "out" / "nodir-gan.mp3"
+    # The demo drives the stack with the kontho command, as a user would.
+    for command in ("$ kontho submit", "$ kontho wait", "$ kontho download", "$ kontho usage"):
+        assert command in done.stdout
+    [out] = (tmp_path / "out").glob("*/audio.mp3")
+    assert AudioSegment.from_file(out, format="mp3").duration_seconds > 5
     assert f"wrote {out}" in done.stdout
     assert "audio duration" in done.stdout
     assert "the job took" in done.stdout

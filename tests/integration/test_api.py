@@ -14,6 +14,7 @@ from kontho.aws import sqs_client
 from kontho.jobstore import JobStore
 from kontho.schemas import JobState
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_TENANT
 from kontho.text.unicode import normalize_unicode
 from tests.conftest import AUTH
 
@@ -41,8 +42,8 @@ def test_submit_stores_text_and_record_then_queues_a_pointer(
         "eta_seconds": None,
     }
 
-    assert store.get_text(job["id"]) == TEXT
-    record = store.get_record(job["id"])
+    assert store.get_text(LOCAL_TENANT, job["id"]) == TEXT
+    record = store.get_record(LOCAL_TENANT, job["id"])
     assert record is not None
     assert record.status is JobState.QUEUED
     assert record.text_chars == len(TEXT)
@@ -55,9 +56,10 @@ def test_submit_stores_text_and_record_then_queues_a_pointer(
         MessageSystemAttributeNames=["MessageGroupId", "MessageDeduplicationId"],
     )["Messages"]
     assert len(messages) == 1
-    assert json.loads(messages[0]["Body"]) == {"v": 1, "job_id": job["id"]}
+    assert json.loads(messages[0]["Body"]) == {"v": 1, "job_id": job["id"], "tenant": "local"}
     assert messages[0]["Attributes"]["MessageDeduplicationId"] == job["id"]
-    assert messages[0]["Attributes"]["MessageGroupId"] == job["id"]
+    # One of the tenant's lanes: the development tenant has the default concurrency, 4.
+    assert messages[0]["Attributes"]["MessageGroupId"] in {f"local.{n}" for n in range(4)}
 
 
 def test_status_reads_back_and_result_waits_for_completion(api: TestClient) -> None:
@@ -158,12 +160,13 @@ def test_text_over_the_limit_is_413_naming_the_limit(
         assert huge.status_code == 413
         assert huge.json()["error"]["code"] == "body_too_large"
         assert client.post("/v1/jobs", json={"text": "ক" * 50}).status_code == 202
-    assert len(store._s3.list_objects_v2(Bucket=store.bucket)["Contents"]) == 2  # only the accepted job
+    stored = [o["Key"] for o in store._s3.list_objects_v2(Bucket=store.bucket)["Contents"]]
+    assert len([k for k in stored if "/jobs/" in k]) == 2  # only the accepted job: text and record
 
 
 def test_job_record_holds_no_text(api: TestClient, store: JobStore) -> None:
     job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
-    raw = store._s3.get_object(Bucket=store.bucket, Key=keys.job_record(job_id))["Body"].read()
+    raw = store._s3.get_object(Bucket=store.bucket, Key=keys.job_record(LOCAL_TENANT, job_id))["Body"].read()
     assert TEXT.encode() not in raw
 
 

@@ -18,6 +18,7 @@ from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.schemas import JobState
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_TENANT
 from tests.conftest import AUTH, corpus_chapter, queue_messages
 from worker.__main__ import build_consumer
 from worker.consumer import Consumer
@@ -103,7 +104,7 @@ def test_cancelling_a_running_job_stops_it_within_a_chunk_or_two(
     job = api.get(f"/v1/jobs/{job_id}").json()
     assert job["status"] == "cancelled"
     assert job["progress"]["done"] < job["progress"]["total"]
-    assert not store.list_keys(f"jobs/{job_id}/audio")
+    assert not store.list_keys(f"tenants/local/jobs/{job_id}/audio")
     assert queue_messages(settings, resources.queue_url) == 0
 
 
@@ -148,12 +149,12 @@ def test_a_submit_that_died_after_claiming_its_key_is_finished_by_the_retry(
     body = {"text": TEXT}
     first = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "crashy"}).json()
     # As if the first request had died after its claim and before storing anything else.
-    for key in store.list_keys(f"jobs/{first['id']}/"):
+    for key in store.list_keys(f"tenants/local/jobs/{first['id']}/"):
         store._s3.delete_object(Bucket=store.bucket, Key=key)
     retry = api.post("/v1/jobs", json=body, headers={"Idempotency-Key": "crashy"})
     assert retry.status_code == 202
     assert retry.json()["id"] == first["id"]
-    assert store.get_text(first["id"]) == TEXT
+    assert store.get_text(LOCAL_TENANT, first["id"]) == TEXT
     assert queue_messages(settings, resources.queue_url) == 1  # SQS deduplicated the second send
 
 
@@ -189,7 +190,7 @@ def test_a_job_that_always_fails_reaches_the_dlq_marked_and_redrive_brings_it_ba
     counters = consumer.run(burst=True)
     assert (counters["retried"], counters["dead_lettered"]) == (2, 1)  # exactly maxReceiveCount receives
     assert queue_messages(settings, resources.dlq_url) == 1
-    record = store.get_record(job_id)
+    record = store.get_record(LOCAL_TENANT, job_id)
     assert record is not None
     assert record.status is JobState.FAILED
     assert record.error is not None
@@ -201,7 +202,7 @@ def test_a_job_that_always_fails_reaches_the_dlq_marked_and_redrive_brings_it_ba
     assert dead.redrive() == [job_id]
     assert queue_messages(settings, resources.dlq_url) == 0
     assert queue_messages(settings, resources.queue_url) == 1
-    redriven = store.get_record(job_id)
+    redriven = store.get_record(LOCAL_TENANT, job_id)
     assert redriven is not None
     assert (redriven.status, redriven.error) == (JobState.QUEUED, None)
 
@@ -210,7 +211,7 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listin
     api: TestClient, store: JobStore, queue: JobQueue, settings: Settings, resources: Resources
 ) -> None:
     job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
-    record = store.get_record(job_id)
+    record = store.get_record(LOCAL_TENANT, job_id)
     assert record is not None
     store.put_record(record.touch(status=JobState.RUNNING, attempts=3))  # and then the process vanished
     # Receives that never settle, as when a worker is killed each time; the next one goes to the DLQ.
@@ -224,7 +225,7 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listin
     assert letter.record.status is JobState.FAILED
     assert letter.record.error is not None
     assert "stopped without settling" in letter.record.error.message
-    assert keys.job_record(job_id) in store.list_keys(f"jobs/{job_id}/")
+    assert keys.job_record(LOCAL_TENANT, job_id) in store.list_keys(keys.job_prefix(LOCAL_TENANT, job_id))
 
 
 def test_a_worker_whose_heartbeats_are_lost_yields_the_job_to_the_next_and_it_completes_once(

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kontho.jobstore import JobStore
+from kontho.tenants import LOCAL_TENANT
 from kontho.text.unicode import normalize_unicode
 from tests.conftest import corpus_chapter
 from tests.epubs import build_epub
@@ -39,7 +40,7 @@ def _submit_book(api: TestClient, store: JobStore, as_epub: bool, tmp_path: Path
     response = api.post("/v1/jobs", json={"upload": upload["id"], **common})
     assert response.status_code == 202, response.text
     job_id = response.json()["id"]
-    text = store.get_text(job_id)  # the EPUB as the Markdown the worker reads
+    text = store.get_text(LOCAL_TENANT, job_id)  # the EPUB as the Markdown the worker reads
     assert text is not None
     return job_id, text
 

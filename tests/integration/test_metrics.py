@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY, generate_latest
 
+from api.routes import metrics as metrics_route
 from kontho import metrics
 from worker.consumer import Consumer
 
@@ -49,10 +50,25 @@ def test_worker_metrics_move_when_a_job_runs(api: TestClient, consumer: Consumer
     rendered = _value("kontho_chunks_total", source="rendered")
     audio = _value("kontho_audio_rendered_seconds_total")
     durations = _value("kontho_job_duration_seconds_count")
+    states = {
+        s: _value("kontho_job_state_changes_total", state=s) for s in ("queued", "running", "completed")
+    }
+    waits = _value("kontho_queue_message_age_seconds_count")
     api.post("/v1/jobs", json={"text": TEXT})
     consumer.run(burst=True)
+    for state, before in states.items():
+        assert _value("kontho_job_state_changes_total", state=state) == before + 1, state
+    assert _value("kontho_queue_message_age_seconds_count") == waits + 1
     assert _value("kontho_jobs_finished_total", outcome="completed") == completed + 1
     assert _value("kontho_chunks_total", source="rendered") > rendered
     assert _value("kontho_audio_rendered_seconds_total") > audio + 3
     assert _value("kontho_job_duration_seconds_count") == durations + 1
     assert _value("kontho_jobs_in_progress") == 0
+
+
+def test_the_api_reports_queue_depth_even_with_no_worker_running(api: TestClient) -> None:
+    api.post("/v1/jobs", json={"text": TEXT})
+    metrics_route._sampled_at[0] = float("-inf")  # a fresh sample, whatever earlier tests scraped
+    body = api.get("/metrics").text
+    assert 'kontho_queue_messages{state="visible"} 1.0' in body
+    assert "kontho_dlq_messages 0.0" in body

@@ -37,6 +37,8 @@ def two_tenants(settings: Settings, resources: Resources, tmp_path: Path) -> Ite
     ("method", "path"),
     [
         ("POST", "/v1/jobs"),
+        ("GET", "/v1/jobs"),
+        ("GET", "/v1/usage"),
         ("GET", "/v1/jobs/01m820y5sm9w2j82bfx59v7fdr"),
         ("GET", "/v1/jobs/01m820y5sm9w2j82bfx59v7fdr/result"),
         ("DELETE", "/v1/jobs/01m820y5sm9w2j82bfx59v7fdr"),
@@ -67,9 +69,10 @@ def test_a_tenant_sees_only_its_own_jobs_and_uploads(
 ) -> None:
     mine, theirs = two_tenants["prothom"], two_tenants["anyaprokash"]
     job_id = mine.post("/v1/jobs", json={"text": TEXT}).json()["id"]
-    record = store.get_record(job_id)
+    record = store.get_record("prothom", job_id)
     assert record is not None
     assert record.tenant == "prothom"
+    assert store.get_record("anyaprokash", job_id) is None  # its objects live under its tenant only
     assert mine.get(f"/v1/jobs/{job_id}").status_code == 200
     for method, path in [
         ("GET", f"/v1/jobs/{job_id}"),

@@ -12,6 +12,7 @@ from api.app import create_app
 from devstack.provision import Resources
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_TENANT
 from tests.conftest import AUTH
 from tests.epubs import build_epub
 from worker.consumer import Consumer
@@ -44,7 +45,7 @@ def test_an_epub_upload_becomes_a_chaptered_job(
     job = response.json()
     assert job["upload"] == upload_id
     assert job["title"] == "শকুন্তলা"  # from the EPUB's metadata
-    text = store.get_text(job["id"])
+    text = store.get_text(LOCAL_TENANT, job["id"])
     assert text is not None
     assert "# প্রথম অধ্যায়" in text
     assert "অবনীন্দ্রনাথ" not in text  # the title page is front matter, left out
@@ -58,10 +59,10 @@ def test_a_markdown_upload_reads_its_headings_as_chapters(api: TestClient, store
     book = "# এক\n\nপ্রথম কথা।\n\n# দুই\n\nদ্বিতীয় কথা।\n".encode()
     upload_id = _upload(api, b"\xef\xbb\xbf" + book, "text/markdown")  # a byte order mark is dropped
     job = api.post("/v1/jobs", json={"upload": upload_id}).json()
-    record = store.get_record(job["id"])
+    record = store.get_record(LOCAL_TENANT, job["id"])
     assert record is not None
     assert (record.text_format, record.upload) == ("markdown", upload_id)
-    assert store.get_text(job["id"]) == book.decode()
+    assert store.get_text(LOCAL_TENANT, job["id"]) == book.decode()
 
 
 @pytest.mark.parametrize(
@@ -81,7 +82,7 @@ def test_an_unreadable_upload_is_422_at_submit_and_no_job_is_stored(
     assert response.status_code == 422
     error = response.json()["error"]
     assert (error["code"], error["field"]) == (code, "upload")
-    assert not store.list_keys("jobs/")
+    assert not store.list_keys("tenants/local/jobs/")
 
 
 def test_upload_ids_that_name_nothing_are_refused(api: TestClient) -> None:

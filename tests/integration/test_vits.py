@@ -222,7 +222,7 @@ def test_a_vits_job_from_an_s3_model_completes_and_reports_what_it_could_not_rea
         assert sorted(warning["examples"]) == ["B", "C"]
         audio = api.get(f"/v1/jobs/{job_id}/result").json()["audio"]
     wav = tmp_path / "out.wav"
-    s3_client(settings).download_file(settings.bucket, f"jobs/{job_id}/audio.wav", str(wav))
+    s3_client(settings).download_file(settings.bucket, f"tenants/local/jobs/{job_id}/audio.wav", str(wav))
     decoded = AudioSegment.from_file(wav, format="wav")
     assert decoded.frame_rate == 22_050
     assert decoded.duration_seconds == pytest.approx(audio["duration_seconds"], abs=0.05)

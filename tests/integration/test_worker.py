@@ -13,13 +13,16 @@ from fastapi.testclient import TestClient
 from pydub import AudioSegment
 
 from devstack.provision import Resources
+from kontho import keys
 from kontho.aws import sqs_client
 from kontho.errors import EngineFailed
 from kontho.ids import new_job_id
 from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
+from kontho.messages import JobMessage
 from kontho.schemas import JobRecord, JobState
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_TENANT
 from kontho.voices import VoiceCatalog
 from tests.conftest import queue_messages
 from worker.consumer import Consumer
@@ -61,11 +64,11 @@ def test_unknown_voice_fails_the_job_for_good_and_deletes_the_message(
     store: JobStore, queue: JobQueue, consumer: Consumer, settings: Settings, resources: Resources
 ) -> None:
     record = JobRecord(id=new_job_id(), voice="retired-voice", text_chars=len(TEXT))
-    store.put_text(record.id, TEXT)
+    store.put_text(record.tenant, record.id, TEXT)
     store.put_record(record)
-    queue.send(record.id)
+    queue.send(JobMessage(job_id=record.id), "local.0")
     assert consumer.run(burst=True)["failed"] == 1
-    failed = store.get_record(record.id)
+    failed = store.get_record(LOCAL_TENANT, record.id)
     assert failed is not None
     assert failed.status is JobState.FAILED
     assert failed.error is not None
@@ -79,11 +82,11 @@ def test_text_with_nothing_to_read_fails_with_a_reason(
     store: JobStore, queue: JobQueue, consumer: Consumer
 ) -> None:
     record = JobRecord(id=new_job_id(), voice="bn-espeak", text_chars=3)
-    store.put_text(record.id, "\n \n")
+    store.put_text(record.tenant, record.id, "\n \n")
     store.put_record(record)
-    queue.send(record.id)
+    queue.send(JobMessage(job_id=record.id), "local.0")
     consumer.run(burst=True)
-    failed = store.get_record(record.id)
+    failed = store.get_record(LOCAL_TENANT, record.id)
     assert failed is not None
     assert failed.error is not None
     assert (failed.status, failed.error.code) == (JobState.FAILED, "invalid_input")
@@ -96,7 +99,7 @@ def test_poison_and_orphan_messages_are_dropped(
     sqs.send_message(
         QueueUrl=resources.queue_url, MessageBody="garbage", MessageGroupId="g", MessageDeduplicationId="1"
     )
-    queue.send(new_job_id())  # a pointer to a job that was never stored
+    queue.send(JobMessage(job_id=new_job_id()), "local.0")  # a pointer to a job that was never stored
     assert consumer.run(burst=True)["dropped"] == 2
     assert queue_messages(settings, resources.queue_url) == 0
 
@@ -129,7 +132,7 @@ def test_transient_failure_is_retried_on_redelivery_then_completes(
     consumer = _consumer_with(FlakyEngine(failures=1), settings, store, queue)
     counters = consumer.run(burst=True)
     assert (counters["retried"], counters["completed"]) == (1, 1)
-    record = store.get_record(job_id)
+    record = store.get_record(LOCAL_TENANT, job_id)
     assert record is not None
     assert record.status is JobState.COMPLETED
     assert record.attempts == 2
@@ -142,7 +145,7 @@ def test_last_delivery_marks_the_job_dead_lettered_and_the_message_reaches_the_d
     consumer = _consumer_with(FlakyEngine(failures=99), settings, store, queue)
     counters = consumer.run(burst=True)
     assert (counters["retried"], counters["dead_lettered"]) == (2, 1)
-    record = store.get_record(job_id)
+    record = store.get_record(LOCAL_TENANT, job_id)
     assert record is not None
     assert record.status is JobState.FAILED
     assert record.error is not None
@@ -157,7 +160,7 @@ def test_a_redelivered_completed_job_is_acknowledged_without_work(
 ) -> None:
     job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
     consumer.run(burst=True)
-    first = store.get_record(job_id)
+    first = store.get_record(LOCAL_TENANT, job_id)
     queue._sqs.send_message(  # SQS delivering the same job again, as at-least-once allows
         QueueUrl=queue.url,
         MessageBody=f'{{"v": 1, "job_id": "{job_id}"}}',
@@ -165,7 +168,7 @@ def test_a_redelivered_completed_job_is_acknowledged_without_work(
         MessageDeduplicationId=job_id + "-again",
     )
     assert consumer.run(burst=True)["skipped"] == 1
-    assert store.get_record(job_id) == first
+    assert store.get_record(LOCAL_TENANT, job_id) == first
 
 
 def test_heartbeat_keeps_the_message_from_a_second_worker_while_the_first_works(
@@ -189,13 +192,13 @@ def test_a_redelivered_job_renders_only_the_chunks_it_lacks_and_sounds_the_same(
     text = "\n".join(["পদ্মার পাড়ে ছোট একটি গ্রাম।", "সেখানে ২৫০টি পরিবার বাস করে।", "সবাই নদীর সঙ্গে বাঁধা।"] * 3)
     job_id = api.post("/v1/jobs", json={"text": text, "format": "wav"}).json()["id"]
     consumer.run(burst=True)
-    first = store.get_bytes(f"jobs/{job_id}/audio.wav")
-    chunk_keys = sorted(store.list_keys(f"jobs/{job_id}/chunks/"))
+    first = store.get_bytes(f"tenants/local/jobs/{job_id}/audio.wav")
+    chunk_keys = sorted(store.list_keys(keys.job_chunks_prefix(LOCAL_TENANT, job_id)))
     assert len(chunk_keys) == 3  # nine paragraphs, three distinct texts
 
     # As after a crash: one checkpoint never made it, the job is back in the queue.
     store._s3.delete_object(Bucket=store.bucket, Key=chunk_keys[0])
-    record = store.get_record(job_id)
+    record = store.get_record(LOCAL_TENANT, job_id)
     assert record is not None
     store.put_record(record.touch(status=JobState.QUEUED, result=None))
     queue._sqs.send_message(
@@ -205,12 +208,12 @@ def test_a_redelivered_job_renders_only_the_chunks_it_lacks_and_sounds_the_same(
         MessageDeduplicationId=job_id + "-redelivered",
     )
     consumer.run(burst=True)
-    again = store.get_record(job_id)
+    again = store.get_record(LOCAL_TENANT, job_id)
     assert again is not None
     assert again.status is JobState.COMPLETED
     assert (again.progress.done, again.progress.total) == (9, 9)
     assert again.progress.reused == 6  # every paragraph but the three whose checkpoint was lost
-    assert store.get_bytes(f"jobs/{job_id}/audio.wav") == first
+    assert store.get_bytes(f"tenants/local/jobs/{job_id}/audio.wav") == first
 
 
 @pytest.mark.parametrize(("preset", "lufs"), [("audiobook", -18.0), ("podcast", -16.0)])
@@ -223,13 +226,13 @@ def test_the_programme_is_normalized_to_its_loudness_target(
     job_id = api.post("/v1/jobs", json={"text": text, "format": "flac", "loudness": preset}).json()["id"]
     consumer.run(burst=True)
     path = tmp_path / "out.flac"
-    body = store.get_bytes(f"jobs/{job_id}/audio.flac")
+    body = store.get_bytes(f"tenants/local/jobs/{job_id}/audio.flac")
     assert body is not None
     path.write_bytes(body)
     measured = measure(path)
     assert measured.integrated_lufs == pytest.approx(lufs, abs=1.0)
     assert measured.true_peak_dbtp <= -1.5 + 0.5
-    record = store.get_record(job_id)
+    record = store.get_record(LOCAL_TENANT, job_id)
     assert record is not None
     assert record.result is not None
     assert record.result.loudness_lufs is not None

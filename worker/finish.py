@@ -1,0 +1,49 @@
+"""What happens once a job reaches a final state: its active marker goes, its usage is added to the
+tenant's day, and its webhook (if any) is sent. All best effort: the record is already the commit point,
+and none of this may turn a finished job into a failed one."""
+
+from __future__ import annotations
+
+import structlog
+
+from kontho import metrics
+from kontho.activejobs import ActiveJobs
+from kontho.jobstore import JobStore
+from kontho.schemas import JobRecord, JobState
+from kontho.usage import UsageLedger
+from worker.webhooks import WebhookSender
+
+log = structlog.get_logger(__name__)
+
+
+class Finisher:
+    def __init__(self, store: JobStore, webhooks: WebhookSender | None) -> None:
+        self._active = ActiveJobs(store)
+        self._usage = UsageLedger(store)
+        self._webhooks = webhooks
+
+    def ended(self, record: JobRecord) -> None:
+        metrics.JOB_STATES.labels(record.status.value).inc()
+        try:
+            self._active.clear(record.tenant, record.id, record.lane)
+        except Exception as exc:  # the next count that reaches the limit sweeps it
+            log.warning("active_marker_not_cleared", error=str(exc))
+        usage = record.usage
+        try:
+            self._usage.add(
+                record.tenant,
+                jobs_completed=int(record.status is JobState.COMPLETED),
+                jobs_failed=int(record.status is JobState.FAILED),
+                audio_seconds=usage.audio_seconds,
+                compute_seconds=usage.compute_seconds,
+                gpu_seconds=usage.compute_seconds if usage.device == "cuda" else 0.0,
+                bytes_stored=usage.bytes_stored,
+            )
+        except Exception as exc:
+            log.error("usage_not_recorded", error=str(exc), usage=usage.model_dump())
+        if self._webhooks is not None:
+            self._webhooks.notify(record)
+
+    def close(self, timeout: float) -> None:
+        if self._webhooks is not None:
+            self._webhooks.close(timeout)
