@@ -3,8 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# checkov pins an older boto3 than the application needs, so it gets a venv of its own inside .venv.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat infra/requirements-checkov.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup system-deps run serve test lint format bench clean
+.PHONY: setup system-deps run serve test lint format bench capacity checkov clean
 
 setup: system-deps $(STAMP)
 
@@ -28,8 +31,21 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint checkov
 	$(BIN)/pytest
+
+# tests/infra runs checkov from here over infra/terraform and the rendered Kubernetes overlays.
+checkov: $(CHECKOV_STAMP)
+
+$(CHECKOV_STAMP): infra/requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r infra/requirements-checkov.txt
+	@rm -f $(CHECKOV_VENV)/.installed-* && touch $@
+
+# The capacity model: infra/capacity.md and infra/capacity.png (python -m infra.capacity --help).
+capacity: setup
+	$(BIN)/python -m infra.capacity
 
 format: setup
 	$(BIN)/ruff format .

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,3 +104,92 @@ def test_api_image_has_a_healthcheck_on_healthz() -> None:
 
 def test_dockerignore_keeps_the_venv_and_git_out() -> None:
     assert {".venv", ".git"} <= dockerignore()
+
+
+def env_settings(dockerfile: str) -> dict[str, str]:
+    """The ENV pairs of the final stage (KEY=value forms only, as both Dockerfiles write them)."""
+    pairs: dict[str, str] = {}
+    for op, args in final_stage(dockerfile):
+        if op == "ENV":
+            for word in args.split():
+                key, sep, value = word.partition("=")
+                if sep:
+                    pairs[key] = value
+    return pairs
+
+
+def pyproject() -> dict[str, Any]:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+@pytest.mark.parametrize("dockerfile", IMAGES)
+def test_image_runs_as_the_numeric_uid_kubernetes_expects(dockerfile: str) -> None:
+    # infra/k8s sets runAsUser 10001 and runAsNonRoot, which needs a numeric USER to verify.
+    assert last(final_stage(dockerfile), "USER") == "10001:10001"
+
+
+@pytest.mark.parametrize("dockerfile", IMAGES)
+def test_every_kontho_variable_an_image_sets_is_a_setting(dockerfile: str) -> None:
+    from kontho.settings import Settings
+
+    known = {f"KONTHO_{name.upper()}" for name in Settings.model_fields}
+    names = {key for key in env_settings(dockerfile) if key.startswith("KONTHO_")}
+    assert names
+    assert names <= known, sorted(names - known)
+    assert env_settings(dockerfile)["KONTHO_LOG_FORMAT"] == "json"
+
+
+def test_api_image_installs_no_torch() -> None:
+    installs = [args for op, args in instructions("Dockerfile.api") if op == "RUN" and "pip install" in args]
+    assert installs
+    assert all("'.[api]'" in run for run in installs)
+    api_extra = " ".join(pyproject()["project"]["optional-dependencies"]["api"])
+    assert "torch" not in api_extra
+    assert "vits" not in api_extra
+    assert last(instructions("Dockerfile.api"), "FROM").startswith("python:3.11-slim")
+
+
+def test_api_image_exposes_and_probes_the_default_port() -> None:
+    from kontho.settings import Settings
+
+    port = Settings.model_fields["api_port"].default
+    steps = final_stage("Dockerfile.api")
+    assert last(steps, "EXPOSE") == str(port)
+    assert f"'{port}'" in last(steps, "HEALTHCHECK")
+
+
+def test_worker_cuda_base_matches_the_torch_build_the_vits_extra_pins() -> None:
+    text = (REPO / "Dockerfile.worker").read_text()
+    image = re.search(
+        r"^ARG CUDA_IMAGE=nvidia/cuda:(\d+)\.(\d+)\.\d+-[a-z-]*runtime-ubuntu(\d+\.\d+)$", text, re.M
+    )
+    assert image, "the worker's base is an nvidia/cuda runtime image named in ARG CUDA_IMAGE"
+    cuda_tag = f"cu{image.group(1)}{image.group(2)}"
+    documented = re.search(r"torch (\d+\.\d+\.\d+)\+(cu\d+)", text)
+    assert documented, "Dockerfile.worker says which torch build the base is for"
+    assert documented.group(2) == cuda_tag
+    pins = pyproject()["project"]["optional-dependencies"]["vits"]
+    assert f"torch=={documented.group(1)}" in pins
+    # Ubuntu 24.04 ships Python 3.12, the version the GPU hosts run; pyproject must allow it.
+    assert image.group(3) == "24.04"
+    assert pyproject()["project"]["requires-python"] == ">=3.11"
+
+
+def test_worker_image_installs_the_vits_extra_by_default() -> None:
+    args = [a for op, a in instructions("Dockerfile.worker") if op == "ARG"]
+    assert "KONTHO_EXTRAS=vits" in args
+
+
+def test_worker_scratch_is_home_tmpdir_and_work_dir() -> None:
+    env = env_settings("Dockerfile.worker")
+    assert env["HOME"] == env["TMPDIR"] == env["KONTHO_WORK_DIR"] == "/tmp/kontho"
+
+
+@pytest.mark.parametrize("module", ["worker.liveness", "worker.dlq"])
+def test_modules_the_manifests_run_in_the_worker_image_exist(module: str) -> None:
+    # The liveness probe and the DLQ runbook run these inside a worker pod; the image copies worker/.
+    assert (REPO / (module.replace(".", "/") + ".py")).is_file()
+    copied = [
+        src for op, args in instructions("Dockerfile.worker") if op == "COPY" for src in copy_sources(args)
+    ]
+    assert module.split(".")[0] in copied

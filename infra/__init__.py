@@ -1,0 +1,1 @@
+"""Deployment: Terraform, Kubernetes manifests, the capacity model."""

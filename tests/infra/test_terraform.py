@@ -1,0 +1,158 @@
+"""What the Terraform promises, read from the HCL itself (no Terraform binary where the tests run)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.infra.conftest import REPO
+from tests.infra.terraform import TerraformModule
+
+
+def statements(terraform: TerraformModule, document: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = terraform.data[("aws_iam_policy_document", document)]["statement"]
+    return found
+
+
+def actions(terraform: TerraformModule, document: str) -> set[str]:
+    return {action for s in statements(terraform, document) for action in s["actions"]}
+
+
+def boto_calls(module: str, client: str) -> set[str]:
+    """IAM action names of a module's ``client`` calls: ``self._sqs.receive_message`` -> ReceiveMessage."""
+    source = (REPO / module).read_text()
+    calls = set(re.findall(rf"_{client}\.([a-z_]+)\(", source))
+    return {"".join(part.capitalize() for part in call.split("_")) for call in calls}
+
+
+def test_job_queue_is_fifo_with_explicit_deduplication(terraform: TerraformModule) -> None:
+    queue = terraform.resources[("aws_sqs_queue", "jobs")]
+    dlq = terraform.resources[("aws_sqs_queue", "dlq")]
+    assert queue["fifo_queue"] is True
+    assert dlq["fifo_queue"] is True
+    assert queue["content_based_deduplication"] is False
+    assert queue["receive_wait_time_seconds"] == 20
+    assert queue["max_message_size"] == 256 * 1024
+    assert queue["message_retention_seconds"] == dlq["message_retention_seconds"] == "${local.retention_secs}"
+    assert terraform.locals["retention_secs"] == "${14 * 24 * 3600}"
+    assert "deadLetterTargetArn = aws_sqs_queue.dlq.arn" in queue["redrive_policy"]
+    assert queue["sqs_managed_sse_enabled"] is True
+    assert dlq["sqs_managed_sse_enabled"] is True
+    allow = terraform.resources[("aws_sqs_queue_redrive_allow_policy", "dlq")]["redrive_allow_policy"]
+    assert "byQueue" in allow
+    assert "aws_sqs_queue.jobs.arn" in allow
+
+
+def test_visibility_default_is_the_workers(terraform: TerraformModule) -> None:
+    from kontho.settings import Settings
+
+    assert (
+        terraform.default("visibility_timeout_seconds")
+        == Settings.model_fields["visibility_timeout_seconds"].default
+    )
+
+
+def test_bucket_is_private_encrypted_and_versioned(terraform: TerraformModule) -> None:
+    block = terraform.resources[("aws_s3_bucket_public_access_block", "main")]
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+    (rule,) = terraform.resources[("aws_s3_bucket_server_side_encryption_configuration", "main")]["rule"]
+    (default,) = rule["apply_server_side_encryption_by_default"]
+    assert default["sse_algorithm"] == "aws:kms"
+    assert default["kms_master_key_id"] == "${aws_kms_key.bucket.arn}"
+    assert terraform.resources[("aws_kms_key", "bucket")]["enable_key_rotation"] is True
+    (versioning,) = terraform.resources[("aws_s3_bucket_versioning", "main")]["versioning_configuration"]
+    assert versioning["status"] == "Enabled"
+    policy = statements(terraform, "bucket")
+    assert any(
+        c["variable"] == "aws:SecureTransport" and c["values"] == ["false"]
+        for s in policy
+        for c in s["condition"]
+    )
+
+
+def test_lifecycle_expires_checkpoints_by_tag_and_artifacts_by_prefix(terraform: TerraformModule) -> None:
+    rules = {
+        r["id"]: r for r in terraform.resources[("aws_s3_bucket_lifecycle_configuration", "main")]["rule"]
+    }
+    (checkpoint_filter,) = rules["expire-checkpoints"]["filter"]
+    assert checkpoint_filter["tag"] == [{"key": "kontho-kind", "value": "checkpoint"}]
+    from kontho.keys import CHECKPOINT_TAG
+
+    assert CHECKPOINT_TAG == "kontho-kind=checkpoint"  # the tag the worker writes
+    assert rules["expire-checkpoints"]["expiration"] == [{"days": "${var.checkpoint_expiry_days}"}]
+    assert rules["expire-tenant-artifacts"]["filter"] == [{"prefix": "tenants/"}]
+    assert rules["expire-tenant-artifacts"]["expiration"] == [{"days": "${var.artifact_expiry_days}"}]
+    assert rules["expire-idempotency-keys"]["filter"] == [{"prefix": "idempotency/"}]
+    assert rules["expire-usage-ledger"]["filter"] == [{"prefix": "usage/"}]
+    assert terraform.default("usage_retention_days") > 10 * terraform.default("artifact_expiry_days")
+    assert terraform.default("checkpoint_expiry_days") <= terraform.default("artifact_expiry_days")
+    for rule in rules.values():
+        assert rule["status"] == "Enabled"
+        assert "noncurrent_version_expiration" in rule or rule["id"] == "housekeeping"
+
+
+def test_keda_may_only_read_queue_attributes(terraform: TerraformModule) -> None:
+    assert actions(terraform, "keda") == {"sqs:GetQueueAttributes"}
+    (statement,) = statements(terraform, "keda")
+    assert statement["resources"] == ["${aws_sqs_queue.jobs.arn}"]
+
+
+def test_no_role_has_wildcard_actions_or_resources(terraform: TerraformModule) -> None:
+    for document in ("api", "worker", "keda"):
+        for statement in statements(terraform, document):
+            assert not any("*" in action for action in statement["actions"]), (document, statement["sid"])
+            assert "*" not in statement["resources"], (document, statement["sid"])
+
+
+def test_roles_cover_the_queue_calls_the_code_makes(terraform: TerraformModule) -> None:
+    queue_calls = {f"sqs:{call}" for call in boto_calls("kontho/jobqueue.py", "sqs")}
+    assert {"sqs:ReceiveMessage", "sqs:SendMessage", "sqs:ChangeMessageVisibility"} <= queue_calls
+    # The worker (and `python -m worker.dlq`, run in a worker pod) makes every call JobQueue has.
+    assert queue_calls <= actions(terraform, "worker")
+    assert {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"} <= actions(terraform, "api")
+    assert "sqs:ReceiveMessage" not in actions(terraform, "api")
+
+
+def test_worker_may_tag_checkpoints_and_read_models(terraform: TerraformModule) -> None:
+    worker = actions(terraform, "worker")
+    assert {
+        "s3:PutObject",
+        "s3:PutObjectTagging",
+        "s3:GetObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+    } <= worker
+    assert any("var.model_prefix" in r for s in statements(terraform, "worker") for r in s["resources"])
+    assert "s3:PutObjectTagging" not in actions(terraform, "api")
+
+
+def test_roles_are_handed_out_by_pod_identity(terraform: TerraformModule) -> None:
+    (trust,) = statements(terraform, "pod_identity_trust")
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["pods.eks.amazonaws.com"]}]
+    service_accounts = {
+        name: terraform.resources[("aws_eks_pod_identity_association", name)]["service_account"]
+        for name in ("api", "worker", "keda")
+    }
+    assert service_accounts == {
+        "api": "${local.api_sa}",
+        "worker": "${local.worker_sa}",
+        "keda": "${var.keda_service_account}",
+    }
+    assert terraform.locals["api_sa"] == "kontho-api"
+    assert terraform.locals["worker_sa"] == "kontho-worker"
+
+
+def test_outputs_name_what_the_overlays_need(terraform: TerraformModule) -> None:
+    assert {
+        "bucket",
+        "queue_url",
+        "queue_name",
+        "dlq_url",
+        "dlq_name",
+        "api_role_arn",
+        "worker_role_arn",
+        "keda_role_arn",
+    } <= set(terraform.outputs)
