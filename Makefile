@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.precision
 	$(BIN)/python -m bench.longform
+	$(BIN)/python -m bench.fairness
 
 clean:
 	rm -rf $(VENV) .kontho out .pytest_cache .mypy_cache .ruff_cache
