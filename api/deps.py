@@ -57,16 +57,18 @@ class Services:
         return JobQueue.lookup(sqs, self.settings.queue_name)
 
 
-def voice_or_422(services: Services, voice_id: str | None) -> Voice:
-    """The voice a request names (the default when it names none), or a 422 naming the known ones."""
+def voice_or_422(services: Services, voice_id: str | None, tenant: str) -> Voice:
+    """The voice a request names (the default when it names none), or a 422 naming the ones the tenant
+    may use; another tenant's private voice is answered as a voice that does not exist."""
     voice_id = voice_id or services.settings.default_voice
-    if voice_id not in services.voices:
+    if voice_id not in services.voices or not services.voices.get(voice_id).visible_to(tenant):
+        known = ", ".join(v.id for v in services.voices.visible_to(tenant))
         raise ApiError(
             422,
             ErrorBody(
                 code="unknown_voice",
                 field="voice",
-                message=f"unknown voice {voice_id!r}; known voices: {', '.join(services.voices.ids())}",
+                message=f"unknown voice {voice_id!r}; known voices: {known}",
             ),
         )
     return services.voices.get(voice_id)

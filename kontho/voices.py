@@ -57,6 +57,13 @@ class Voice(BaseModel):
         default=None, description="The model's character set, when known; the text preview uses it."
     )
     params: VoiceParams = Field(default_factory=VoiceParams)
+    tenants: tuple[str, ...] | None = Field(
+        default=None,
+        description="Only these tenants see and may use the voice (a cloned voice, say); all when absent.",
+    )
+
+    def visible_to(self, tenant: str) -> bool:
+        return self.tenants is None or tenant in self.tenants
 
     @model_validator(mode="after")
     def _model_where_needed(self) -> Voice:
@@ -119,6 +126,9 @@ class VoiceCatalog:
 
     def all(self) -> list[Voice]:
         return [self._voices[i] for i in self.ids()]
+
+    def visible_to(self, tenant: str) -> list[Voice]:
+        return [voice for voice in self.all() if voice.visible_to(tenant)]
 
 
 @lru_cache(maxsize=4)

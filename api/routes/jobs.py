@@ -76,7 +76,7 @@ def create_job(
     With an ``Idempotency-Key``, a repeat of the same request returns the job the first one created
     (header ``Idempotent-Replayed: true``) for as long as the job exists.
     """
-    voice_spec = voice_or_422(services, body.voice)
+    voice_spec = voice_or_422(services, body.voice, tenant.id)
     voice = voice_spec.id
     if body.webhook_url is not None and not tenant.webhook_secret:
         raise ApiError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require_tenant
+from api.auth import TenantDep, require_tenant
 from api.deps import ServicesDep, voice_or_422
 from api.ingest import check_characters
 from api.models import ErrorResponse
@@ -45,10 +45,10 @@ class PreviewOut(BaseModel):
     response_model=PreviewOut,
     responses={422: {"model": ErrorResponse}, 413: {"model": ErrorResponse}},
 )
-def preview(body: PreviewRequest, services: ServicesDep) -> PreviewOut:
+def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> PreviewOut:
     """How numbers, dates and abbreviations will be read, and what the voice cannot say."""
     settings = services.settings
-    voice = voice_or_422(services, body.voice)
+    voice = voice_or_422(services, body.voice, tenant.id)
     check_characters(body.text, "text")
     params = voice.params
     prepared = prepare(body.text, params.max_chunk_chars or settings.chunk_max_chars, voice.characters)

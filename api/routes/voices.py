@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from api.auth import require_tenant
+from api.auth import TenantDep, require_tenant
 from api.deps import ServicesDep
 from api.models import VoiceOut
 
@@ -12,7 +12,8 @@ router = APIRouter(prefix="/v1", tags=["voices"], dependencies=[Depends(require_
 
 
 @router.get("/voices", response_model=list[VoiceOut])
-def list_voices(services: ServicesDep) -> list[VoiceOut]:
+def list_voices(services: ServicesDep, tenant: TenantDep) -> list[VoiceOut]:
+    """The catalog's voices this tenant may use: every shared voice and its own private ones."""
     default = services.settings.default_voice
     return [
         VoiceOut(
@@ -23,5 +24,5 @@ def list_voices(services: ServicesDep) -> list[VoiceOut]:
             description=v.description,
             default=v.id == default,
         )
-        for v in services.voices.all()
+        for v in services.voices.visible_to(tenant.id)
     ]

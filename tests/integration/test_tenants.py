@@ -122,3 +122,33 @@ def test_cors_allows_only_the_listed_origins(settings: Settings, resources: Reso
         assert ok.headers["access-control-allow-origin"] == allowed
         other = client.options("/v1/jobs", headers={"Origin": "https://evil.example.com", **preflight})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_private_voice_is_seen_and_used_only_by_its_tenant(
+    settings: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    voices_file = tmp_path / "voices.yaml"
+    voices_file.write_text(
+        "voices:\n"
+        "  - {id: prothom-narrator, engine: espeak, tenants: [prothom], description: the house narrator}\n"
+    )
+    keys_file = tmp_path / "keys.json"
+    keys_file.write_text(
+        json.dumps({"tenants": [{"id": t, "key_sha256": [key_hash(k)]} for t, k in KEYS.items()]})
+    )
+    app = create_app(
+        settings.model_copy(update={"api_keys_file": str(keys_file), "voices_file": voices_file})
+    )
+    mine = TestClient(app, headers={"Authorization": f"Bearer {KEYS['prothom']}"})
+    theirs = TestClient(app, headers={"Authorization": f"Bearer {KEYS['anyaprokash']}"})
+    assert "prothom-narrator" in {v["id"] for v in mine.get("/v1/voices").json()}
+    assert "prothom-narrator" not in {v["id"] for v in theirs.get("/v1/voices").json()}
+    assert mine.post("/v1/jobs", json={"text": TEXT, "voice": "prothom-narrator"}).status_code == 202
+    for path, body in [
+        ("/v1/jobs", {"text": TEXT, "voice": "prothom-narrator"}),
+        ("/v1/text/preview", {"text": TEXT, "voice": "prothom-narrator"}),
+    ]:
+        refused = theirs.post(path, json=body)
+        assert refused.status_code == 422, path
+        assert refused.json()["error"]["code"] == "unknown_voice"
+        assert refused.json()["error"]["message"].endswith("known voices: bn-espeak")
