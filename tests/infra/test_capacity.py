@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.capacity import Assumptions, hpa_scale_up_limit, keda_desired_replicas, main, simulate, summarize
+from infra.capacity import main, summarize
+from infra.capacity_model import Assumptions, hpa_scale_up_limit, keda_desired_replicas, simulate
 
 
 @pytest.mark.parametrize(
