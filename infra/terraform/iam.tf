@@ -90,22 +90,11 @@ data "aws_iam_policy_document" "api" {
   }
 }
 
-resource "aws_iam_role" "api" {
-  name               = "${local.name}-api"
-  assume_role_policy = data.aws_iam_policy_document.pod_identity_trust.json
-}
-
-resource "aws_iam_role_policy" "api" {
-  name   = "kontho-api"
-  role   = aws_iam_role.api.id
-  policy = data.aws_iam_policy_document.api.json
-}
-
 resource "aws_eks_pod_identity_association" "api" {
   cluster_name    = var.cluster_name
   namespace       = var.namespace
   service_account = local.api_sa
-  role_arn        = aws_iam_role.api.arn
+  role_arn        = aws_iam_role.component["api"].arn
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -178,22 +167,11 @@ data "aws_iam_policy_document" "worker" {
   }
 }
 
-resource "aws_iam_role" "worker" {
-  name               = "${local.name}-worker"
-  assume_role_policy = data.aws_iam_policy_document.pod_identity_trust.json
-}
-
-resource "aws_iam_role_policy" "worker" {
-  name   = "kontho-worker"
-  role   = aws_iam_role.worker.id
-  policy = data.aws_iam_policy_document.worker.json
-}
-
 resource "aws_eks_pod_identity_association" "worker" {
   cluster_name    = var.cluster_name
   namespace       = var.namespace
   service_account = local.worker_sa
-  role_arn        = aws_iam_role.worker.arn
+  role_arn        = aws_iam_role.component["worker"].arn
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -207,21 +185,34 @@ data "aws_iam_policy_document" "keda" {
   }
 }
 
-resource "aws_iam_role" "keda" {
-  name               = "${local.name}-keda"
-  assume_role_policy = data.aws_iam_policy_document.pod_identity_trust.json
-}
-
-resource "aws_iam_role_policy" "keda" {
-  name   = "kontho-keda"
-  role   = aws_iam_role.keda.id
-  policy = data.aws_iam_policy_document.keda.json
-}
-
 resource "aws_eks_pod_identity_association" "keda" {
   count           = var.associate_keda_operator ? 1 : 0
   cluster_name    = var.cluster_name
   namespace       = var.keda_namespace
   service_account = var.keda_service_account
-  role_arn        = aws_iam_role.keda.arn
+  role_arn        = aws_iam_role.component["keda"].arn
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# One role per component, each trusting EKS Pod Identity and holding its own inline policy (above).
+
+locals {
+  component_policies = {
+    api    = data.aws_iam_policy_document.api.json
+    worker = data.aws_iam_policy_document.worker.json
+    keda   = data.aws_iam_policy_document.keda.json
+  }
+}
+
+resource "aws_iam_role" "component" {
+  for_each           = local.component_policies
+  name               = "${local.name}-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.pod_identity_trust.json
+}
+
+resource "aws_iam_role_policy" "component" {
+  for_each = local.component_policies
+  name     = "kontho-${each.key}"
+  role     = aws_iam_role.component[each.key].id
+  policy   = each.value
 }

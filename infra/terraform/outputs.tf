@@ -37,17 +37,17 @@ output "kms_key_arn" {
 
 output "api_role_arn" {
   description = "Role of the kontho-api service account (Pod Identity)"
-  value       = aws_iam_role.api.arn
+  value       = aws_iam_role.component["api"].arn
 }
 
 output "worker_role_arn" {
   description = "Role of the kontho-worker service account (Pod Identity)"
-  value       = aws_iam_role.worker.arn
+  value       = aws_iam_role.component["worker"].arn
 }
 
 output "keda_role_arn" {
   description = "Role of the KEDA operator's service account (Pod Identity)"
-  value       = aws_iam_role.keda.arn
+  value       = aws_iam_role.component["keda"].arn
 }
 
 output "keda_queue_policy_json" {
