@@ -15,7 +15,7 @@ from kontho.aws import s3_client, sqs_client
 from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
-from kontho.tenants import TenantDirectory
+from kontho.tenants import ReloadingDirectory
 from kontho.usage import UsageLedger
 from kontho.voices import Voice, VoiceCatalog, catalog_for
 
@@ -26,7 +26,7 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.voices: VoiceCatalog = catalog_for(settings.voices_file)
-        self.tenants = TenantDirectory.load(settings)
+        self.tenants = ReloadingDirectory(settings)
         self.rates = RateLimiter()
 
     @cached_property

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         default=None,
         description="Tenants and their API key hashes: a path or s3://bucket/key; empty: the dev key only.",
     )
+    api_keys_reload_seconds: float = Field(
+        default=60.0, ge=0, description="How often the keys file is read again; 0: only at start."
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser origins allowed to call the API (CORS), e.g. https://studio.example.com.",

@@ -20,14 +20,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
+import structlog
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kontho.aws import s3_client
 from kontho.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 LOCAL_TENANT = "local"
 LOCAL_KEY = "kontho-local-key"
@@ -99,3 +104,36 @@ class TenantDirectory:
             if hmac.compare_digest(offered, digest):
                 found = tenant
         return found
+
+
+class ReloadingDirectory:
+    """The keys file, read again every ``KONTHO_API_KEYS_RELOAD_SECONDS``: a key added, rotated or revoked
+    takes effect without a restart. A read that fails (the file mid-update, S3 unreachable, invalid YAML)
+    keeps the tenants last read and is logged; the process never falls back to the development key."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._every = settings.api_keys_reload_seconds
+        self._directory = TenantDirectory.load(settings)
+        self._read_at = time.monotonic()
+        self._lock = threading.Lock()
+
+    def _current(self) -> TenantDirectory:
+        if not self._settings.api_keys_file or not self._every:
+            return self._directory
+        if time.monotonic() - self._read_at < self._every or not self._lock.acquire(blocking=False):
+            return self._directory  # fresh enough, or another thread is reading it now
+        try:
+            self._directory = TenantDirectory.load(self._settings)
+        except Exception as exc:
+            log.error("api_keys_reload_failed", source=self._settings.api_keys_file, error=str(exc))
+        finally:
+            self._read_at = time.monotonic()
+            self._lock.release()
+        return self._directory
+
+    def authenticate(self, key: str) -> Tenant | None:
+        return self._current().authenticate(key)
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        return self._current().get(tenant_id)

@@ -17,7 +17,7 @@ from kontho.jobqueue import JobQueue
 from kontho.jobstore import JobStore
 from kontho.logging import configure_logging
 from kontho.settings import Settings, get_settings
-from kontho.tenants import TenantDirectory
+from kontho.tenants import ReloadingDirectory
 from kontho.voices import VoiceCatalog
 from worker import metrics as worker_metrics
 from worker.consumer import Consumer
@@ -55,7 +55,7 @@ def build_consumer(settings: Settings) -> Consumer:
         engines.get(settings.default_voice)
     except PermanentError as exc:
         log.error("default_voice_unavailable", voice=settings.default_voice, error=str(exc), code=exc.code)
-    webhooks = WebhookSender(settings, TenantDirectory.load(settings))
+    webhooks = WebhookSender(settings, ReloadingDirectory(settings))
     return Consumer(settings, store, queue, Pipeline(settings, store, engines), Finisher(store, webhooks))
 
 

@@ -22,7 +22,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from kontho import metrics
 from kontho.schemas import JobRecord
 from kontho.settings import Settings
-from kontho.tenants import TenantDirectory
+from kontho.tenants import ReloadingDirectory, TenantDirectory
 from kontho.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -67,7 +67,7 @@ def payload(record: JobRecord) -> dict[str, Any]:
 
 
 class WebhookSender:
-    def __init__(self, settings: Settings, tenants: TenantDirectory) -> None:
+    def __init__(self, settings: Settings, tenants: TenantDirectory | ReloadingDirectory) -> None:
         self._settings = settings
         self._tenants = tenants
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="webhook")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,3 +153,30 @@ def test_a_private_voice_is_seen_and_used_only_by_its_tenant(
         assert refused.status_code == 422, path
         assert refused.json()["error"]["code"] == "unknown_voice"
         assert refused.json()["error"]["message"].endswith("known voices: bn-espeak")
+
+
+def test_a_key_added_to_the_file_works_without_a_restart_and_a_broken_file_changes_nothing(
+    settings: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    keys_file = tmp_path / "keys.json"
+
+    def write(tenants: dict[str, str]) -> None:
+        keys_file.write_text(
+            json.dumps({"tenants": [{"id": t, "key_sha256": [key_hash(k)]} for t, k in tenants.items()]})
+        )
+
+    write({"prothom": KEYS["prothom"]})
+    app = create_app(
+        settings.model_copy(update={"api_keys_file": str(keys_file), "api_keys_reload_seconds": 0.2})
+    )
+    newcomer = TestClient(app, headers={"Authorization": f"Bearer {KEYS['anyaprokash']}"})
+    assert newcomer.get("/v1/voices").status_code == 401
+    write(KEYS)
+    time.sleep(0.3)
+    assert newcomer.get("/v1/voices").status_code == 200
+    keys_file.write_text("tenants: [this is not valid")
+    time.sleep(0.3)
+    assert newcomer.get("/v1/voices").status_code == 200  # the last good file still holds
+    write({"prothom": KEYS["prothom"]})  # revoked
+    time.sleep(0.3)
+    assert newcomer.get("/v1/voices").status_code == 401
