@@ -27,6 +27,9 @@ from kontho.logging import configure_logging
 from kontho.messages import JobMessage
 from kontho.schemas import JobError, JobRecord, JobState, utcnow
 from kontho.settings import Settings, get_settings
+from kontho.tenants import ReloadingDirectory
+from worker.finish import Finisher
+from worker.webhooks import WebhookSender
 
 _PEEK_VISIBILITY_SECONDS = 30
 
@@ -40,11 +43,15 @@ class DeadLetter:
 
 
 class DeadLetters:
-    def __init__(self, store: JobStore, queue: JobQueue, dlq: JobQueue) -> None:
+    def __init__(
+        self, store: JobStore, queue: JobQueue, dlq: JobQueue, finisher: Finisher | None = None
+    ) -> None:
         self._store = store
         self._queue = queue
         self._dlq = dlq
         self._active = ActiveJobs(store)
+        # A job marked failed here ends here: its usage, active marker and webhook are settled here too.
+        self.finisher = finisher or Finisher(store, None)
 
     def _receive_all(self) -> list[DeadLetter]:
         """Every message in the DLQ, each held invisible for a short while; ``_release`` gives them back."""
@@ -80,7 +87,7 @@ class DeadLetters:
                         ),
                     )
                     self._store.put_record(record)
-                    self._active.clear(record.tenant, record.id, record.lane)
+                    self.finisher.ended(record)
                     letters[n] = DeadLetter(letter.job_id, letter.delivery, record, letter.message)
         finally:
             self._release(letters)
@@ -125,9 +132,9 @@ def from_settings(settings: Settings) -> DeadLetters:
     queue = (
         JobQueue(sqs, settings.queue_url) if settings.queue_url else JobQueue.lookup(sqs, settings.queue_name)
     )
-    return DeadLetters(
-        JobStore(s3_client(settings), settings.bucket), queue, JobQueue.lookup(sqs, settings.dlq_name)
-    )
+    store = JobStore(s3_client(settings), settings.bucket)
+    finisher = Finisher(store, WebhookSender(settings, ReloadingDirectory(settings)))
+    return DeadLetters(store, queue, JobQueue.lookup(sqs, settings.dlq_name), finisher)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     letters = from_settings(settings)
     if args.command == "list":
         found = letters.listing()
+        letters.finisher.close(timeout=30)  # webhooks of the jobs just marked failed
         for letter in found:
             record = letter.record
             status = record.status.value if record else "no record"

@@ -226,6 +226,9 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listin
     assert letter.record.error is not None
     assert "stopped without settling" in letter.record.error.message
     assert keys.job_record(LOCAL_TENANT, job_id) in store.list_keys(keys.job_prefix(LOCAL_TENANT, job_id))
+    # The job has ended: it no longer counts against the tenant's active jobs, and its failure is counted.
+    assert not store.list_keys(keys.active_prefix(LOCAL_TENANT))
+    assert api.get("/v1/usage").json()["total"]["jobs_failed"] == 1
 
 
 def test_a_worker_whose_heartbeats_are_lost_yields_the_job_to_the_next_and_it_completes_once(
