@@ -160,6 +160,9 @@ class JobRecord(BaseModel):
     result: AudioResult | None = None
     artifacts: list[Artifact] = Field(default_factory=list)
     usage: JobUsage = Field(default_factory=JobUsage)
+    settled: bool = Field(
+        default=False, description="Its end was accounted for: usage added, active marker gone, webhook sent."
+    )
 
     def touch(self, **changes: object) -> JobRecord:
         """A copy with ``changes`` applied and ``updated_at`` set to now."""

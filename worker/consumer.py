@@ -112,10 +112,11 @@ class Consumer:
             structlog.contextvars.bind_contextvars(tenant=record.tenant)
             if record.status.terminal:
                 log.info("job_already_settled", status=record.status.value)
+                if not record.settled:
+                    # Cancelled while queued, or a worker died between its final write and settling.
+                    self._finisher.ended(record)
                 self._queue.delete(delivery)
                 self._count("skipped")
-                if record.status is JobState.CANCELLED and record.attempts == 0:
-                    self._finisher.ended(record)  # cancelled while queued: its end is first seen here
                 return
             progress = self._start(record, etag, delivery)
             if progress is None:
@@ -138,6 +139,7 @@ class Consumer:
                     attempts=record.attempts + 1,
                     started_at=record.started_at or utcnow(),
                     error=None,
+                    settled=False,
                 )
             )
         except JobInterrupted:
@@ -210,9 +212,9 @@ class Consumer:
             except JobInterrupted as interrupted:
                 self._settle_interrupted(delivery, progress, interrupted.reason)
                 return
+        self._finisher.ended(finished)
         self._queue.delete(delivery)
         self._count("completed")
-        self._finisher.ended(finished)
         started = finished.started_at or finished.created_at
         elapsed = ((finished.finished_at or utcnow()) - started).total_seconds()
         metrics.JOB_DURATION.observe(elapsed)
@@ -237,9 +239,9 @@ class Consumer:
             if reason is StopReason.CANCELLED:
                 cancelled = latest.touch(status=JobState.CANCELLED, finished_at=utcnow())
                 progress.commit(cancelled)
+                self._finisher.ended(cancelled)
                 self._queue.delete(delivery)
                 self._count("cancelled")
-                self._finisher.ended(cancelled)
                 log.info("job_cancelled")
                 return
             # Draining or at the receive ceiling: queued again, and visible at once to any worker.
@@ -282,9 +284,9 @@ class Consumer:
             elif action is Action.FAIL and record is not None:
                 failed = record.touch(status=JobState.FAILED, error=job_error_for(exc), finished_at=utcnow())
                 write(failed)
+                self._finisher.ended(failed)
                 self._queue.delete(delivery)
                 self._count("failed")
-                self._finisher.ended(failed)
                 log.warning("job_failed", error=str(exc), code=job_error_for(exc).code)
             elif delivery.receive_count >= self._settings.max_receive_count:
                 # Last delivery: say so in the record before SQS moves the message to the DLQ.

@@ -101,7 +101,9 @@ class DeadLetters:
             for letter in chosen:
                 if letter.record is not None:
                     self._store.put_record(
-                        letter.record.touch(status=JobState.QUEUED, error=None, finished_at=None)
+                        letter.record.touch(
+                            status=JobState.QUEUED, error=None, finished_at=None, settled=False
+                        )
                     )
                     self._active.mark(letter.record.tenant, letter.record.id, letter.record.lane)
         except Exception:

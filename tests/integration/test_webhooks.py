@@ -18,8 +18,11 @@ from prometheus_client import REGISTRY
 from api.app import create_app
 from devstack.provision import Resources
 from kontho import webhooks
+from kontho.jobqueue import JobQueue
+from kontho.jobstore import JobStore
+from kontho.messages import JobMessage
 from kontho.settings import Settings
-from kontho.tenants import LOCAL_WEBHOOK_SECRET
+from kontho.tenants import LOCAL_TENANT, LOCAL_WEBHOOK_SECRET
 from tests.integration.tenant_keys import auth, write_keys_file
 from worker.__main__ import build_consumer
 from worker.consumer import Consumer
@@ -177,3 +180,47 @@ def test_a_tenant_without_a_webhook_secret_cannot_name_a_webhook(
         "field": "webhook_url",
         "message": response.json()["error"]["message"],
     }
+
+
+def test_a_job_cancelled_while_queued_is_announced_by_the_worker_that_receives_it(
+    api: TestClient, settings: Settings, resources: Resources, receiver: Receiver
+) -> None:
+    job = api.post("/v1/jobs", json={"text": TEXT, "webhook_url": receiver.url}).json()
+    assert api.delete(f"/v1/jobs/{job['id']}").json()["status"] == "cancelled"
+    consumer = _worker(settings, resources)
+    consumer.run(burst=True)
+    consumer.finisher.close(timeout=20)
+    [(headers, body)] = receiver.received
+    assert headers["Kontho-Event"] == "job.cancelled"
+    assert json.loads(body)["job"]["id"] == job["id"]
+
+
+def test_a_redelivered_final_job_is_settled_only_if_its_worker_died_before_settling(
+    api: TestClient,
+    settings: Settings,
+    resources: Resources,
+    receiver: Receiver,
+    store: JobStore,
+    queue: JobQueue,
+) -> None:
+    job = api.post("/v1/jobs", json={"text": TEXT, "webhook_url": receiver.url}).json()
+    consumer = _worker(settings, resources)
+    consumer.run(burst=True)
+    consumer.finisher.close(timeout=20)
+    assert len(receiver.received) == 1
+    record = store.get_record(LOCAL_TENANT, job["id"])
+    assert record is not None
+    assert record.settled
+
+    def redeliver(tag: str) -> None:
+        queue.send(JobMessage(job_id=job["id"]), "local.0", resend=tag)
+        again = _worker(settings, resources)
+        again.run(burst=True)
+        again.finisher.close(timeout=20)
+
+    redeliver("duplicate")
+    assert len(receiver.received) == 1  # already settled: nothing announced twice
+    store.put_record(record.model_copy(update={"settled": False}))  # as if the worker died before settling
+    redeliver("after-a-crash")
+    assert len(receiver.received) == 2
+    assert json.loads(receiver.received[1][1])["event"] == "job.completed"
