@@ -8,6 +8,7 @@ stack (``http://127.0.0.1:8000``, ``kontho-local-key``).
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from itertools import islice
 from pathlib import Path
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from client.http import KonthoApiError, KonthoClient
+from client.http import TERMINAL, KonthoApiError, KonthoClient
 
 app = typer.Typer(
     help="Submit books and scripts to kontho, follow them, and download what they became.",
@@ -55,22 +56,35 @@ def _client(url: str | None, api_key: str | None) -> KonthoClient:
     return KonthoClient(base, api_key=key)
 
 
-def _wait(client: KonthoClient, job_id: str, timeout: float) -> dict[str, Any]:
+def _describe(job: dict[str, Any]) -> str:
+    p = job["progress"]
+    chapter = f"chapter {p['chapter']}/{p['chapters']}" if p["chapters"] > 1 else ""
+    eta = f"ETA {p['eta_seconds']:.0f} s" if p.get("eta_seconds") else ""
+    return " ".join(x for x in (job["id"], job["status"], chapter, eta) if x)
+
+
+def _wait_all(client: KonthoClient, job_ids: list[str], timeout: float) -> list[dict[str, Any]]:
+    """Follow several jobs at once: a bar per job, until every one has ended (or ``timeout``)."""
     columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%")]
+    finished: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + timeout
     with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(job_id, total=100)
-
-        def show(job: dict[str, Any]) -> None:
-            p = job["progress"]
-            chapter = f"chapter {p['chapter']}/{p['chapters']}" if p["chapters"] > 1 else ""
-            eta = f"ETA {p['eta_seconds']:.0f} s" if p.get("eta_seconds") else ""
-            bar.update(
-                task,
-                completed=p["percent"],
-                description=" ".join(x for x in (job_id, job["status"], chapter, eta) if x),
-            )
-
-        return client.wait(job_id, timeout=timeout, poll_seconds=1.0, on_update=show)
+        tasks = {job_id: bar.add_task(job_id, total=100) for job_id in job_ids}
+        while len(finished) < len(job_ids):
+            for job_id in job_ids:
+                if job_id in finished:
+                    continue
+                job = client.job(job_id)
+                bar.update(tasks[job_id], completed=job["progress"]["percent"], description=_describe(job))
+                if job["status"] in TERMINAL:
+                    finished[job_id] = job
+            if len(finished) < len(job_ids):
+                if time.monotonic() > deadline:
+                    waiting = ", ".join(j for j in job_ids if j not in finished)
+                    errors.print(f"[red]still not done after {timeout:.0f} s[/red]: {waiting}")
+                    raise typer.Exit(1)
+                time.sleep(1.0)
+    return [finished[job_id] for job_id in job_ids]
 
 
 def _report(job: dict[str, Any]) -> None:
@@ -96,8 +110,9 @@ def submit(
     url: Url = None,
     api_key: Key = None,
 ) -> None:
-    """Submit each file as a job: one line per job; with --wait, a progress bar until it is done."""
+    """Submit each file as a job, one line per job; with --wait, then a bar per job until all are done."""
     failed = False
+    submitted: list[str] = []
     with _client(url, api_key) as client:
         for path in files:
             options: dict[str, Any] = {"format": audio_format, "subtitles": subtitles}
@@ -115,8 +130,9 @@ def submit(
                 failed = True
                 continue
             console.print(f"{job['id']}  {path.name}  {job['status']}")
-            if wait:
-                finished = _wait(client, job["id"], timeout)
+            submitted.append(job["id"])
+        if wait and submitted:
+            for finished in _wait_all(client, submitted, timeout):
                 _report(finished)
                 failed |= finished["status"] != "completed"
     if failed:
@@ -146,7 +162,7 @@ def wait_for(
 ) -> None:
     """Follow a job to its end with a progress bar (chapter, percent, ETA)."""
     with _client(url, api_key) as client:
-        job = _wait(client, job_id, timeout)
+        [job] = _wait_all(client, [job_id], timeout)
     _report(job)
     if job["status"] != "completed":
         raise typer.Exit(1)

@@ -38,10 +38,19 @@ def test_submit_wait_status_download_and_voices(tmp_path: Path) -> None:
     )
     with LocalStack(settings) as stack:
         url = stack.api_url
-        submitted = _kontho("submit", str(book), "--format", "m4b", "--subtitles", "--wait", url=url)
+        episode = tmp_path / "episode.txt"
+        episode_text = "আজকের পর্বে আমরা নদীর কথা বলব।\n"
+        episode.write_text(episode_text, encoding="utf-8")
+        submitted = _kontho(
+            "submit", str(book), str(episode), "--format", "m4b", "--subtitles", "--wait", url=url
+        )
         assert submitted.returncode == 0, submitted.stderr
         job_id = submitted.stdout.split()[0]
-        assert "completed" in submitted.stdout
+        lines = submitted.stdout.splitlines()
+        # One line per job as it is submitted, then each job's end once all have ended.
+        assert lines[0].split()[1:] == ["গ্রাম.md", "queued"]
+        assert lines[1].split()[1:] == ["episode.txt", "queued"]
+        assert sum(" completed" in line for line in lines) == 2
 
         status = _kontho("status", job_id, url=url)
         assert status.returncode == 0
@@ -62,7 +71,7 @@ def test_submit_wait_status_download_and_voices(tmp_path: Path) -> None:
         usage = _kontho("usage", url=url)
         assert usage.returncode == 0, usage.stderr
         today = _kontho("usage", "--from", datetime.now(UTC).date().isoformat(), url=url).stdout
-        assert f"{len(BOOK):,}" in today  # the day's characters: this one book
+        assert f"{len(BOOK) + len(episode_text):,}" in today  # the day's characters: the book and the episode
         assert "characters" in usage.stdout
 
         voices = _kontho("voices", url=url)
