@@ -20,10 +20,12 @@ def list_jobs(
 ) -> tuple[list[JobRecord], str | None]:
     prefix = keys.index_prefix(tenant)
     after = keys.index_entry(tenant, cursor) if cursor else None
+    # Unfiltered, every entry listed is returned; filtered, list more at a time to find ``limit`` matches.
+    page_size = limit if status is None else min(SCAN_LIMIT, 100)
     found: list[JobRecord] = []
     scanned = 0
     while scanned < SCAN_LIMIT:
-        page = store.list_page(prefix, after, limit if status is None else min(SCAN_LIMIT, 100))
+        page = store.list_page(prefix, after, page_size)
         for key in page:
             scanned += 1
             after = key
@@ -32,7 +34,7 @@ def list_jobs(
                 found.append(record)
                 if len(found) == limit:
                     return found, record.id
-        if len(page) < (limit if status is None else min(SCAN_LIMIT, 100)):
+        if len(page) < page_size:
             return found, None  # the index has no more
     # Scanned as far as one request may: hand back where to go on from.
     return found, keys.job_id_from_index(after) if after else None

@@ -44,9 +44,6 @@ class ActiveJobs:
             live += [keys.parse_active_marker(key) for key in more]
         return live
 
-    def count(self, tenant: str, limit: int) -> int:
-        return len(self.survey(tenant, limit))
-
 
 def least_busy_lane(active: list[tuple[str, int]], concurrency: int) -> int:
     """The lane with the fewest active jobs (the lowest of equals): a tenant's jobs spread evenly."""

@@ -70,16 +70,10 @@ class JobStore:
         found = self.get_record_versioned(tenant, job_id)
         return None if found is None else found[0]
 
-    @aws_retry(StorageUnavailable)
     def get_record_versioned(self, tenant: str, job_id: str) -> tuple[JobRecord, str] | None:
         """The record and its ETag, for a conditional write back."""
-        try:
-            response = self._s3.get_object(Bucket=self.bucket, Key=keys.job_record(tenant, job_id))
-        except ClientError as exc:
-            if _is_missing(exc):
-                return None
-            raise
-        return JobRecord.model_validate_json(response["Body"].read()), response["ETag"]
+        found = self.get_versioned(keys.job_record(tenant, job_id))
+        return None if found is None else (JobRecord.model_validate_json(found[0]), found[1])
 
     def put_upload(self, upload: UploadRecord) -> None:
         key = keys.upload_record(upload.tenant, upload.id)
@@ -112,15 +106,10 @@ class JobStore:
             ExpiresIn=expires_seconds,
         )
 
-    @aws_retry(StorageUnavailable)
     def _get(self, key: str) -> bytes | None:
         """The object's bytes, or None when there is no such object."""
-        try:
-            return self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except ClientError as exc:
-            if _is_missing(exc):
-                return None
-            raise
+        found = self.get_versioned(key)
+        return None if found is None else found[0]
 
     @aws_retry(StorageUnavailable)
     def put_bytes(self, key: str, body: bytes, content_type: str, tagging: str | None = None) -> None:
@@ -132,20 +121,9 @@ class JobStore:
         """Remove the object; no error when it is already gone."""
         self._s3.delete_object(Bucket=self.bucket, Key=key)
 
-    @aws_retry(StorageUnavailable)
     def put_if_absent(self, key: str, body: bytes, content_type: str) -> bool:
         """Create the object unless one exists (S3 conditional write); False when it already did."""
-        try:
-            self._s3.put_object(
-                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*"
-            )
-        except ClientError as exc:
-            # 409: another conditional write to the same key is in flight; one of them wins, and the
-            # caller reads which.
-            if exc.response.get("Error", {}).get("Code") in _CONFLICT:
-                return False
-            raise
-        return True
+        return self.put_conditional(key, body, None, content_type)
 
     def get_bytes(self, key: str) -> bytes | None:
         return self._get(key)
@@ -162,7 +140,9 @@ class JobStore:
         return response["Body"].read(), response["ETag"]
 
     @aws_retry(StorageUnavailable)
-    def put_conditional(self, key: str, body: bytes, if_match: str | None) -> bool:
+    def put_conditional(
+        self, key: str, body: bytes, if_match: str | None, content_type: str = "application/json"
+    ) -> bool:
         """Write over version ``if_match`` (or create, when None); False when someone wrote first."""
         condition = {"IfMatch": if_match} if if_match is not None else {"IfNoneMatch": "*"}
         try:
@@ -170,10 +150,12 @@ class JobStore:
                 Bucket=self.bucket,
                 Key=key,
                 Body=body,
-                ContentType="application/json",
+                ContentType=content_type,
                 **condition,  # type: ignore[arg-type]
             )
         except ClientError as exc:
+            # 409: another conditional write to the same key is in flight; one of them wins, and the
+            # caller reads which.
             if exc.response.get("Error", {}).get("Code") in _CONFLICT:
                 return False
             raise

@@ -15,6 +15,7 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -149,6 +150,6 @@ class WebhookSender:
 
     def _count(self, outcome: str, detail: str, url: str) -> None:
         metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
-        host = url.split("/")[2] if url.count("/") >= 2 else url
+        host = urlsplit(url).hostname or url
         event = "webhook_delivered" if outcome == "delivered" else f"webhook_{outcome}"
         (log.info if outcome == "delivered" else log.warning)(event, host=host, detail=detail)
