@@ -1,13 +1,14 @@
-"""Shared fixtures: the rendered overlays and the parsed Terraform, each built once per run."""
+"""Shared fixtures: the overlays rendered by `kubectl kustomize` and the parsed Terraform, once a run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.infra.kustomize import Manifest, render
+from tests.infra.kubectl_kustomize import KUBECTL, NO_KUBECTL, Manifest, kustomize
 from tests.infra.terraform import TerraformModule, load_module, load_tfvars
 
 REPO = Path(__file__).resolve().parents[2]
@@ -16,7 +17,15 @@ OVERLAYS = sorted(p.name for p in (INFRA / "k8s" / "overlays").iterdir() if p.is
 
 
 @pytest.fixture(scope="session")
-def rendered() -> dict[str, list[Manifest]]:
+def render() -> Callable[[Path], list[Manifest]]:
+    """``kubectl kustomize``; a test that needs it skips, saying why, where kubectl is missing."""
+    if KUBECTL is None:
+        pytest.skip(NO_KUBECTL)
+    return kustomize
+
+
+@pytest.fixture(scope="session")
+def rendered(render: Callable[[Path], list[Manifest]]) -> dict[str, list[Manifest]]:
     """Every overlay, rendered: {environment: objects}."""
     return {env: render(INFRA / "k8s" / "overlays" / env) for env in OVERLAYS}
 

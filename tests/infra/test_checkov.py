@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.infra.conftest import INFRA, REPO
-from tests.infra.kustomize import Manifest
+from tests.infra.kubectl_kustomize import Manifest
 
 CHECKOV = REPO / ".venv" / "checkov" / "bin" / "checkov"
 # --skip-download: no calls home for policy metadata (CI reaches no such service).

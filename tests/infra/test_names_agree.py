@@ -13,7 +13,7 @@ import pytest
 
 from kontho.settings import Settings
 from tests.infra.conftest import OVERLAYS, find
-from tests.infra.kustomize import Manifest
+from tests.infra.kubectl_kustomize import Manifest
 from tests.infra.terraform import TerraformModule
 
 _QUEUE_URL = re.compile(

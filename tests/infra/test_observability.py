@@ -9,10 +9,11 @@ import pytest
 
 from kontho.metrics import NAMES
 from tests.infra.conftest import INFRA, OVERLAYS, find
-from tests.infra.kustomize import Manifest
+from tests.infra.kubectl_kustomize import Manifest
 
 _METRIC = re.compile(r"\bkontho_[a-z0-9_]+\b")
 _HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
+_ALERT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 
 def metric_names(expression: str) -> set[str]:
@@ -62,6 +63,19 @@ def test_alerts_use_only_exported_metrics(rendered: dict[str, list[Manifest]], e
         assert balanced(expression), alert
 
 
+@pytest.mark.parametrize("env", OVERLAYS)
+def test_every_alert_says_how_bad_and_what_to_do(rendered: dict[str, list[Manifest]], env: str) -> None:
+    """What Alertmanager routes on and the pager shows; the CRD leaves labels and annotations free."""
+    rule = find(rendered[env], "PrometheusRule", "kontho")
+    for group in rule["spec"]["groups"]:
+        assert group["rules"], group["name"]
+        for alert in group["rules"]:
+            assert _ALERT_NAME.match(alert["alert"]), alert["alert"]
+            assert alert["labels"]["severity"] in {"critical", "warning", "info"}, alert["alert"]
+            assert alert["annotations"]["summary"], alert["alert"]
+            assert alert["annotations"]["description"], alert["alert"]
+
+
 def test_the_alerts_the_runbook_names_exist(rendered: dict[str, list[Manifest]]) -> None:
     expected = {
         "KonthoDeadLettersWaiting",
@@ -90,7 +104,17 @@ def test_dashboard_configmap_carries_the_dashboard_file(rendered: dict[str, list
 @pytest.mark.parametrize("env", OVERLAYS)
 def test_every_metrics_port_is_scraped(rendered: dict[str, list[Manifest]], env: str) -> None:
     for monitor, service in (("kontho-api", "kontho-api"), ("kontho-worker", "kontho-worker-metrics")):
-        endpoint = find(rendered[env], "ServiceMonitor", monitor)["spec"]["endpoints"][0]
+        spec = find(rendered[env], "ServiceMonitor", monitor)["spec"]
+        endpoint = spec["endpoints"][0]
         ports = {p["name"] for p in find(rendered[env], "Service", service)["spec"]["ports"]}
         assert endpoint["port"] in ports
         assert endpoint["path"] == "/metrics"
+        # The monitor selects its Service and no other (an empty selector would take every Service).
+        wanted = spec["selector"]["matchLabels"].items()
+        selected = [
+            o["metadata"]["name"]
+            for o in rendered[env]
+            if o["kind"] == "Service" and wanted <= o["metadata"].get("labels", {}).items()
+        ]
+        assert wanted, monitor
+        assert selected == [service], (monitor, selected)

@@ -1,12 +1,35 @@
-"""What the Terraform promises, read from the HCL itself (no Terraform binary where the tests run)."""
+"""What the Terraform promises, read from the HCL itself (python-hcl2), and `terraform fmt` where terraform
+is on PATH. `terraform validate` and `plan` need the AWS provider downloaded (`terraform init`): not here."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
-from tests.infra.conftest import REPO
+import pytest
+
+from tests.infra.conftest import INFRA, REPO
 from tests.infra.terraform import TerraformModule
+
+TERRAFORM = shutil.which("terraform")
+needs_terraform = pytest.mark.skipif(
+    TERRAFORM is None,
+    reason="terraform is not on PATH: `terraform fmt -check` runs only with the real binary",
+)
+
+
+def terraform_fmt_check(folder: Path) -> subprocess.CompletedProcess[str]:
+    assert TERRAFORM is not None
+    return subprocess.run(
+        [TERRAFORM, "fmt", "-check", "-recursive", "-diff", "-no-color", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def statements(terraform: TerraformModule, document: str) -> list[dict[str, Any]]:
@@ -156,3 +179,21 @@ def test_outputs_name_what_the_overlays_need(terraform: TerraformModule) -> None
         "worker_role_arn",
         "keda_role_arn",
     } <= set(terraform.outputs)
+
+
+@needs_terraform
+def test_terraform_is_formatted() -> None:
+    result = terraform_fmt_check(INFRA / "terraform")
+    assert result.returncode == 0, (
+        f"run `terraform fmt -recursive infra/terraform`:\n{result.stdout}{result.stderr}"
+    )
+
+
+@needs_terraform
+def test_terraform_fmt_check_catches_a_misaligned_file(tmp_path: Path) -> None:
+    shutil.copytree(INFRA / "terraform", tmp_path / "terraform")
+    (tmp_path / "terraform" / "nested").mkdir()
+    (tmp_path / "terraform" / "nested" / "bad.tf").write_text('locals {\n  a = 1\n  bb  = "x"\n}\n')
+    result = terraform_fmt_check(tmp_path / "terraform")
+    assert result.returncode != 0
+    assert "bad.tf" in result.stdout
