@@ -11,9 +11,10 @@ from api.errors import ApiError
 from api.limits import RateLimiter
 from api.models import ErrorBody
 from kontho.activejobs import ActiveJobs
-from kontho.aws import s3_client, sqs_client
-from kontho.jobqueue import JobQueue
+from kontho.aws import s3_client
+from kontho.jobqueue import JobQueue, dead_letter_queue, job_queue
 from kontho.jobstore import JobStore
+from kontho.lifecycle import JobLife
 from kontho.settings import Settings
 from kontho.tenants import ReloadingDirectory
 from kontho.usage import UsageLedger
@@ -45,16 +46,18 @@ class Services:
     def dlq(self) -> JobQueue | None:
         """The dead-letter queue, for its depth on /metrics; None when it cannot be found."""
         try:
-            return JobQueue.lookup(sqs_client(self.settings), self.settings.dlq_name)
+            return dead_letter_queue(self.settings)
         except Exception:
             return None
 
     @cached_property
     def queue(self) -> JobQueue:
-        sqs = sqs_client(self.settings)
-        if self.settings.queue_url:
-            return JobQueue(sqs, self.settings.queue_url)
-        return JobQueue.lookup(sqs, self.settings.queue_name)
+        return job_queue(self.settings)
+
+    @cached_property
+    def life(self) -> JobLife:
+        """Submit, cancel and erase; the API settles nothing, so it announces nothing."""
+        return JobLife(self.store)
 
 
 def voice_or_422(services: Services, voice_id: str | None, tenant: str) -> Voice:

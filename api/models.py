@@ -7,22 +7,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kontho.jobspec import AudioFormat, JobOptions, JobSpec
 from kontho.schemas import (
-    AudioFormat,
     JobError,
     JobRecord,
     JobState,
     JobUsage,
-    Loudness,
     TextWarning,
     UploadContentType,
 )
 from kontho.usage import UsageDay, UsageTotals
-from kontho.webhooks import MAX_URL_LENGTH, url_problem
+from kontho.webhook_address import url_problem
 
 
-class CreateJobRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CreateJobRequest(JobOptions):
+    """A job: its text (inline or an upload) and its options."""
 
     text: str | None = Field(
         default=None, description="Bangla text to read aloud, UTF-8. Lines are paragraphs. Or `upload`."
@@ -31,36 +30,6 @@ class CreateJobRequest(BaseModel):
         default=None,
         max_length=64,
         description="Id of an upload (POST /v1/uploads) holding the input: EPUB, text or Markdown.",
-    )
-    voice: str | None = Field(
-        default=None, max_length=64, description="Voice id; the default voice if absent."
-    )
-    format: AudioFormat = Field(default=AudioFormat.MP3, description="Audio format of the result.")
-    title: str | None = Field(
-        default=None, max_length=300, description="Title stored in the audio's metadata."
-    )
-    subtitles: bool = Field(
-        default=False, description="Also produce SRT and WebVTT subtitles and JSON sentence marks."
-    )
-    text_format: Literal["plain", "markdown"] | None = Field(
-        default=None,
-        description="markdown: # and ## headings start chapters; plain: see the README. Default: plain for "
-        "text, the upload's content type for an upload (an EPUB's chapters come from its table of contents).",
-    )
-    skip_front_matter: bool = Field(
-        default=True, description="EPUB: leave out the cover, title page, copyright page and contents."
-    )
-    read_chapter_titles: bool = Field(default=True, description="Read each chapter's heading aloud.")
-    chapter_files: bool = Field(default=False, description="Also one audio file per chapter.")
-    author: str | None = Field(default=None, max_length=300, description="Author, in the audio's metadata.")
-    loudness: Loudness = Field(
-        default=Loudness.AUDIOBOOK,
-        description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",
-    )
-    webhook_url: str | None = Field(
-        default=None,
-        max_length=MAX_URL_LENGTH,
-        description="Receives a signed POST when the job completes, fails or is cancelled (see the README).",
     )
 
     @field_validator("webhook_url")
@@ -120,14 +89,11 @@ class JobLinks(BaseModel):
     result: str
 
 
-class JobOut(BaseModel):
+class JobOut(JobSpec):
+    """A job: its options as resolved at submit, then where it stands."""
+
     id: str
     status: JobState
-    voice: str
-    format: AudioFormat
-    title: str | None
-    loudness: Loudness
-    subtitles: bool
     text_chars: int
     upload: str | None = Field(description="The upload the text was read from, if any.")
     progress: ProgressOut
@@ -138,20 +104,15 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     error: JobError | None
     warnings: list[TextWarning] = Field(description="What the voice could not read, once the job is planned.")
-    webhook_url: str | None = Field(default=None, description="Told of the job's end.")
     usage: JobUsage = Field(description="Characters, audio, compute time and bytes, across attempts.")
     links: JobLinks
 
     @classmethod
     def from_record(cls, record: JobRecord) -> JobOut:
         return cls(
+            **record.spec.model_dump(),
             id=record.id,
             status=record.status,
-            voice=record.voice,
-            format=record.format,
-            title=record.title,
-            loudness=record.loudness,
-            subtitles=record.subtitles,
             text_chars=record.text_chars,
             upload=record.upload,
             progress=ProgressOut(**record.progress.model_dump(), percent=record.progress.percent),
@@ -162,7 +123,6 @@ class JobOut(BaseModel):
             finished_at=record.finished_at,
             error=record.error,
             warnings=record.warnings,
-            webhook_url=record.webhook_url,
             usage=record.usage,
             links=JobLinks(self=f"/v1/jobs/{record.id}", result=f"/v1/jobs/{record.id}/result"),
         )

@@ -3,7 +3,7 @@
 ``python -m bench.engine [--device cpu|cuda] [--chapter N] [--max-chars N]`` builds Coqui's default
 (full-size) VITS with random weights and a Bangla grapheme set, fixes both contenders' speaking rate to
 the same durations (random weights predict meaningless ones), and renders the same chapter of
-../shared/corpus/shakuntala/:
+tests/corpus/shakuntala/:
 
 - baseline: ``TTS.utils.synthesizer.Synthesizer.tts()`` over the text, as Coqui's server does it;
 - kontho: the front-end's chunks through ``VitsEngine.synthesize`` in length-sorted batches.
@@ -29,7 +29,7 @@ from typing import Any
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "shakuntala"
+CORPUS = REPO / "tests" / "corpus" / "shakuntala"
 RESULTS = REPO / "bench" / "results"
 # 3 frames a token; with a blank between characters that is 6 frames, about 14 characters a second.
 FRAMES_PER_TOKEN = 3

@@ -1,6 +1,6 @@
 """Long-form in constant memory: the same book at 1× and 8× its length, espeak-ng voice, local stack.
 
-``python -m bench.longform`` renders ../shared/corpus/shakuntala/ (all four chapters) once, then eight
+``python -m bench.longform`` renders tests/corpus/shakuntala/ (all four chapters) once, then eight
 times over as one job, each on a fresh worker process, and reports the worker's peak RSS for each and
 their ratio (the target is at most 1.15: memory must not grow with the book), and the job's wall time
 over pure synthesis time of the same chunks (the target is at most 1.15: checkpoints, encoding and
@@ -26,7 +26,7 @@ from bench.throughput import CORPUS, REPO, engine_only
 from client.http import KonthoClient
 from devstack.motoserver import free_port
 from devstack.stack import LocalStack
-from kontho.schemas import AudioFormat
+from kontho.jobspec import AudioFormat
 from kontho.settings import Settings
 from kontho.tenants import LOCAL_KEY
 from worker.audio.encode import codec_args

@@ -1,7 +1,7 @@
 """How faithful reduced precision is: the same chunks in fp32 and in fp16/bf16, on a full-size VITS.
 
 ``python -m bench.precision [--device cpu|cuda] [--precision bf16|fp16]`` renders the first paragraphs
-of chapter 1 of ../shared/corpus/shakuntala/ both ways with the same seeds and reports, per chunk and
+of chapter 1 of tests/corpus/shakuntala/ both ways with the same seeds and reports, per chunk and
 overall, the signal-to-difference ratio (dB), the correlation and the wall time of each.
 Results: bench/results/precision-<device>-<precision>.json.
 """

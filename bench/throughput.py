@@ -1,6 +1,6 @@
 """End-to-end throughput of the local stack on the shared corpus, beside the engine alone.
 
-``python -m bench.throughput [--workers N]`` submits each chapter of ../shared/corpus/shakuntala/ to a
+``python -m bench.throughput [--workers N]`` submits each chapter of tests/corpus/shakuntala/ to a
 local stack (moto, API, N workers as processes), waits for all, and then renders the same chapters' chunks
 with the espeak-ng engine in-process. The ratio of the two walls is what the queue, S3, assembly and
 encoding cost. Results: bench/results/throughput-local.json.
@@ -28,7 +28,7 @@ from kontho.voices import VoiceCatalog
 from worker.engines.espeak import EspeakEngine
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "shakuntala"
+CORPUS = REPO / "tests" / "corpus" / "shakuntala"
 RESULTS = REPO / "bench" / "results" / "throughput-local.json"
 VOICE = "bn-espeak"
 MAX_CHUNK_CHARS = 400

@@ -6,9 +6,11 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kontho.aws import sqs_client
 from kontho.errors import QueueUnavailable
 from kontho.messages import JobMessage
 from kontho.retry import aws_retry
+from kontho.settings import Settings
 
 if TYPE_CHECKING:
     from types_boto3_sqs import SQSClient
@@ -121,3 +123,16 @@ class JobQueue:
             "visible": int(attrs.get("ApproximateNumberOfMessages", "0")),
             "in_flight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", "0")),
         }
+
+
+def job_queue(settings: Settings) -> JobQueue:
+    """The job queue the settings name: by URL when given (no lookup call), else by name."""
+    sqs = sqs_client(settings)
+    if settings.queue_url:
+        return JobQueue(sqs, settings.queue_url)
+    return JobQueue.lookup(sqs, settings.queue_name)
+
+
+def dead_letter_queue(settings: Settings) -> JobQueue:
+    """The job queue's dead-letter queue, by name."""
+    return JobQueue.lookup(sqs_client(settings), settings.dlq_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 
@@ -27,6 +28,14 @@ class RecordChanged(Exception):
 
 def _is_missing(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code", "") in _MISSING
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266: an ASCII name for old clients, and the real one, percent-encoded UTF-8, for the rest."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    if fallback == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class JobStore:
@@ -61,7 +70,10 @@ class JobStore:
                 **extra,  # type: ignore[arg-type]
             )
         except ClientError as exc:
-            if if_match is not None and exc.response.get("Error", {}).get("Code") in _CONFLICT:
+            # Gone counts as changed: a job erased under a worker must not be written back.
+            if if_match is not None and (
+                exc.response.get("Error", {}).get("Code") in _CONFLICT or _is_missing(exc)
+            ):
                 raise RecordChanged(f"job {record.id}'s record changed since this worker read it") from exc
             raise
         return response["ETag"]
@@ -186,8 +198,19 @@ class JobStore:
     def presign_get(self, key: str, expires_seconds: int, filename: str | None = None) -> str:
         params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
         if filename:
-            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+            params["ResponseContentDisposition"] = content_disposition(filename)
         return self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_seconds)
+
+    @aws_retry(StorageUnavailable)
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object under ``prefix``, a thousand per request; how many there were."""
+        removed = 0
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            batch = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if batch:
+                self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})  # type: ignore[typeddict-item]
+                removed += len(batch)
+        return removed
 
     @aws_retry(StorageUnavailable, attempts=1)
     def ping(self) -> None:

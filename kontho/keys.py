@@ -74,13 +74,22 @@ def job_chunk(tenant: str, job_id: str, digest: str) -> str:
     return job_chunks_prefix(tenant, job_id) + f"{digest}.wav"
 
 
-_FILE_NAMES = frozenset({"subtitles.srt", "subtitles.vtt", "marks.json", "manifest.json", "cancel"})
+_FILE_NAMES = frozenset({"subtitles.srt", "subtitles.vtt", "marks.json", "manifest.json"})
 
 
 def job_file(tenant: str, job_id: str, name: str) -> str:
     if name not in _FILE_NAMES:
         raise ValueError(f"not a job file: {name!r}")
     return job_prefix(tenant, job_id) + name
+
+
+def job_cancel_marker(tenant: str, job_id: str) -> str:
+    """Present once the job was cancelled: what a worker looks for between chunks."""
+    return job_prefix(tenant, job_id) + "cancel"
+
+
+def job_manifest(tenant: str, job_id: str) -> str:
+    return job_file(tenant, job_id, "manifest.json")
 
 
 def job_chapter_audio(tenant: str, job_id: str, chapter: int, extension: str) -> str:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+from kontho.jobspec import AudioFormat, JobSpec
+
+SCHEMA_VERSION = 2
 
 
 def utcnow() -> datetime:
@@ -28,24 +30,6 @@ class JobState(StrEnum):
     @property
     def terminal(self) -> bool:
         return self in (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
-
-
-class AudioFormat(StrEnum):
-    MP3 = "mp3"
-    WAV = "wav"
-    FLAC = "flac"
-    OGG = "ogg"  # Opus in an Ogg container
-    M4B = "m4b"  # AAC in MP4, with chapter markers: the audiobook format
-
-    @property
-    def content_type(self) -> str:
-        return {
-            AudioFormat.MP3: "audio/mpeg",
-            AudioFormat.WAV: "audio/wav",
-            AudioFormat.FLAC: "audio/flac",
-            AudioFormat.OGG: "audio/ogg",
-            AudioFormat.M4B: "audio/mp4",
-        }[self]
 
 
 class Progress(BaseModel):
@@ -75,14 +59,6 @@ class TextWarning(BaseModel):
     message: str = ""
 
 
-class Loudness(StrEnum):
-    """Loudness presets: EBU R128 integrated loudness, true peak at most -1.5 dBTP."""
-
-    AUDIOBOOK = "audiobook"  # -18 LUFS
-    PODCAST = "podcast"  # -16 LUFS
-    OFF = "off"
-
-
 class AudioResult(BaseModel):
     key: str
     format: AudioFormat
@@ -92,8 +68,11 @@ class AudioResult(BaseModel):
     loudness_lufs: float | None = Field(default=None, description="Integrated loudness before normalizing.")
 
 
+ArtifactKind = Literal["audio", "chapter_audio", "subtitles", "marks", "manifest"]
+
+
 class Artifact(BaseModel):
-    kind: Literal["audio", "chapter_audio", "subtitles", "marks", "manifest"]
+    kind: ArtifactKind
     format: str
     key: str
     bytes: int
@@ -129,6 +108,21 @@ class UploadRecord(BaseModel):
     expires_at: datetime
 
 
+class WebhookDelivery(BaseModel):
+    """Where the job's webhook stands, so a tenant can see why nothing arrived."""
+
+    state: Literal["pending", "delivered", "failed"] = Field(
+        description="pending: waiting to be sent or between tries; delivered: a 2xx answer; failed: given up."
+    )
+    attempts: int = Field(default=0, ge=0, description="POSTs made so far.")
+    last_status: str | None = Field(
+        default=None,
+        description="The last answer (e.g. HTTP 503), or why there was none: a timeout, a refused "
+        "address, a full delivery queue, the worker stopping.",
+    )
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class JobRecord(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -136,18 +130,12 @@ class JobRecord(BaseModel):
     id: str
     tenant: str = Field(default="local", description="Whose job: only that tenant's key can see it.")
     status: JobState = JobState.QUEUED
-    voice: str
-    format: AudioFormat = AudioFormat.MP3
-    title: str | None = None
-    loudness: Loudness = Loudness.AUDIOBOOK
-    subtitles: bool = False
-    text_format: Literal["plain", "markdown"] = "plain"
+    spec: JobSpec = Field(description="What the job asks for, as resolved at submit.")
     upload: str | None = Field(default=None, description="The upload the text was read from, if any.")
-    read_chapter_titles: bool = True
-    chapter_files: bool = False
-    author: str | None = None
     text_chars: int
-    webhook_url: str | None = Field(default=None, description="Told of the job's end (signed POST).")
+    idempotency_key: str | None = Field(
+        default=None, description="The storage key of the Idempotency-Key claim that created the job."
+    )
     lane: int = Field(default=0, ge=0, description="Which of the tenant's queue lanes (message groups).")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -160,9 +148,19 @@ class JobRecord(BaseModel):
     result: AudioResult | None = None
     artifacts: list[Artifact] = Field(default_factory=list)
     usage: JobUsage = Field(default_factory=JobUsage)
+    webhook: WebhookDelivery | None = None
     settled: bool = Field(
         default=False, description="Its end was accounted for: usage added, active marker gone, webhook sent."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_version_1(cls, data: Any) -> Any:
+        """Version 1 kept the options beside the state; a rolling deploy still finds such records."""
+        if isinstance(data, dict) and "spec" not in data and "voice" in data:
+            data = dict(data)
+            data["spec"] = {name: data.pop(name) for name in list(data) if name in JobSpec.model_fields}
+        return data
 
     def touch(self, **changes: object) -> JobRecord:
         """A copy with ``changes`` applied and ``updated_at`` set to now."""

@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kontho.errors import UnknownVoice
+from kontho.jobspec import VOICE_ID_PATTERN
 
 
 class VoiceParams(BaseModel):
@@ -47,7 +48,7 @@ class VoiceParams(BaseModel):
 class Voice(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    id: str = Field(pattern=VOICE_ID_PATTERN)
     engine: Literal["espeak", "vits", "xtts"]
     model: str | None = Field(default=None, description="Local folder or s3://bucket/prefix/ of the model.")
     language: str = "bn"

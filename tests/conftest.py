@@ -20,7 +20,8 @@ from kontho.tenants import LOCAL_KEY
 REPO = Path(__file__).resolve().parents[1]
 AUTH = {"Authorization": f"Bearer {LOCAL_KEY}"}
 """The development tenant's key, as every test client sends it."""
-CORPUS = REPO.parent / "shared" / "corpus" / "shakuntala"
+CORPUS = REPO / "tests" / "corpus" / "shakuntala"
+"""A real Bangla book (CC BY-SA 3.0, see its README), kept in the project so every test runs."""
 
 # moto accepts any credentials; fixed ones keep boto3 away from a developer's real AWS profile.
 os.environ.update(
@@ -41,10 +42,7 @@ def queue_messages(settings: Settings, url: str) -> int:
 
 
 def corpus_chapter(n: int) -> str:
-    path = CORPUS / f"chapter_{n}.txt"
-    if not path.exists():
-        pytest.skip(f"the shared corpus is not beside the checkout ({path})")
-    return path.read_text(encoding="utf-8")
+    return (CORPUS / f"chapter_{n}.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -11,19 +11,18 @@ from types import FrameType
 
 import structlog
 
-from kontho.aws import s3_client, sqs_client
+from kontho.aws import s3_client
 from kontho.errors import PermanentError
-from kontho.jobqueue import JobQueue
+from kontho.jobqueue import JobQueue, dead_letter_queue, job_queue
 from kontho.jobstore import JobStore
 from kontho.logging import configure_logging
 from kontho.settings import Settings, get_settings
 from kontho.tenants import ReloadingDirectory
 from kontho.voices import VoiceCatalog
-from worker import metrics as worker_metrics
+from worker import metrics_server
 from worker.consumer import Consumer
-from worker.finish import Finisher
 from worker.pipeline import EngineCache, Pipeline
-from worker.webhooks import WebhookSender
+from worker.webhook_delivery import WebhookSender
 
 log = structlog.get_logger("worker")
 
@@ -44,10 +43,7 @@ def build_consumer(settings: Settings) -> Consumer:
     if settings.work_dir is not None:
         settings.work_dir.mkdir(parents=True, exist_ok=True)
     store = JobStore(s3_client(settings), settings.bucket)
-    sqs = sqs_client(settings)
-    queue = (
-        JobQueue(sqs, settings.queue_url) if settings.queue_url else JobQueue.lookup(sqs, settings.queue_name)
-    )
+    queue = job_queue(settings)
     engines = EngineCache(VoiceCatalog.from_file(settings.voices_file), settings)
     # Warm the default voice before the first receive, so the first job does not pay for loading. A voice
     # that cannot load fails its own jobs with the reason; it must not stop the worker serving the others.
@@ -56,7 +52,7 @@ def build_consumer(settings: Settings) -> Consumer:
     except PermanentError as exc:
         log.error("default_voice_unavailable", voice=settings.default_voice, error=str(exc), code=exc.code)
     webhooks = WebhookSender(settings, ReloadingDirectory(settings))
-    return Consumer(settings, store, queue, Pipeline(settings, store, engines), Finisher(store, webhooks))
+    return Consumer(settings, store, queue, Pipeline(settings, store, engines), webhooks)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,12 +91,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if settings.worker_metrics_port:
         try:
-            dlq: JobQueue | None = JobQueue.lookup(sqs_client(settings), settings.dlq_name)
+            dlq: JobQueue | None = dead_letter_queue(settings)
         except Exception as exc:  # the DLQ gauge is missing; the work is not
             log.warning("dlq_not_found", queue=settings.dlq_name, error=str(exc))
             dlq = None
         try:
-            worker_metrics.serve(settings.worker_metrics_port, consumer.queue, dlq)
+            metrics_server.serve(settings.worker_metrics_port, consumer.queue, dlq)
         except OSError as exc:
             log.error("worker_startup_failed", error=f"metrics port {settings.worker_metrics_port}: {exc}")
             return EXIT_STARTUP_FAILED
@@ -110,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         consumer.run(burst=args.burst)
     finally:
-        consumer.finisher.close(timeout=_WEBHOOK_GRACE_SECONDS)
+        consumer.close(timeout=_WEBHOOK_GRACE_SECONDS)
     return EXIT_OK
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from kontho.jobstore import JobStore
-from kontho.schemas import Artifact, JobRecord
+from kontho.schemas import Artifact, ArtifactKind, JobRecord
 
 CONTENT_TYPES = {
     "srt": "application/x-subrip; charset=utf-8",
@@ -24,35 +25,37 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def upload(
-    store: JobStore,
-    path: Path,
-    key: str,
-    kind: str,
-    fmt: str,
-    content_type: str,
-    duration_seconds: float | None = None,
-    chapter: int | None = None,
-) -> Artifact:
-    checksum = sha256_of(path)
-    size = store.upload_file(key, path, content_type)
-    return Artifact.model_validate(
-        {
-            "kind": kind,
-            "format": fmt,
-            "key": key,
-            "bytes": size,
-            "sha256": checksum,
-            "duration_seconds": duration_seconds,
-            "chapter": chapter,
-        }
+@dataclass(frozen=True)
+class ArtifactFile:
+    """A file a job produced, and where and as what it is stored."""
+
+    path: Path
+    key: str
+    kind: ArtifactKind
+    format: str
+    content_type: str
+    duration_seconds: float | None = None
+    chapter: int | None = None
+
+
+def upload(store: JobStore, file: ArtifactFile) -> Artifact:
+    checksum = sha256_of(file.path)
+    size = store.upload_file(file.key, file.path, file.content_type)
+    return Artifact(
+        kind=file.kind,
+        format=file.format,
+        key=file.key,
+        bytes=size,
+        sha256=checksum,
+        duration_seconds=file.duration_seconds,
+        chapter=file.chapter,
     )
 
 
 def upload_manifest(store: JobStore, record: JobRecord, artifacts: list[Artifact], key: str) -> Artifact:
     manifest = {
         "job_id": record.id,
-        "voice": record.voice,
+        "voice": record.spec.voice,
         "created_at": record.created_at.isoformat(),
         "artifacts": [a.model_dump(exclude_none=True) for a in artifacts],
     }

@@ -11,17 +11,18 @@ import structlog
 from kontho import keys, metrics
 from kontho.errors import JobNotFound
 from kontho.jobqueue import Delivery, JobQueue
-from kontho.jobstore import JobStore
+from kontho.jobstore import JobStore, RecordChanged
+from kontho.lifecycle import Claim, JobLife
 from kontho.messages import JobMessage
-from kontho.schemas import JobRecord, JobState, utcnow
+from kontho.schemas import JobRecord
 from kontho.settings import Settings
-from worker.finish import Finisher
 from worker.heartbeat import Heartbeat
 from worker.liveness import LivenessFile
 from worker.outcome import Action, action_for, dead_letter_error, job_error_for, retry_delay_seconds
 from worker.pipeline import Pipeline
 from worker.progress import ProgressReporter
 from worker.stop import JobInterrupted, StopCheck, StopReason
+from worker.webhook_delivery import WebhookSender
 
 log = structlog.get_logger(__name__)
 
@@ -33,10 +34,11 @@ class Consumer:
         store: JobStore,
         queue: JobQueue,
         pipeline: Pipeline,
-        finisher: Finisher | None = None,
+        webhooks: WebhookSender | None = None,
     ) -> None:
         self._settings = settings
-        self._finisher = finisher or Finisher(store, None)
+        self._webhooks = webhooks
+        self._life = JobLife(store, announce=webhooks.notify if webhooks else None)
         self._attempt_started: float | None = None
         self._store = store
         self._queue = queue
@@ -47,9 +49,10 @@ class Consumer:
         self._liveness = LivenessFile(settings.liveness_file)
         self._current: Delivery | None = None
 
-    @property
-    def finisher(self) -> Finisher:
-        return self._finisher
+    def close(self, timeout: float) -> None:
+        """Give webhook deliveries still pending up to ``timeout`` seconds."""
+        if self._webhooks is not None:
+            self._webhooks.close(timeout)
 
     @property
     def queue(self) -> JobQueue:
@@ -100,52 +103,39 @@ class Consumer:
         if delivery.sent_at is not None:
             metrics.QUEUE_AGE.observe(max(0.0, time.time() - delivery.sent_at))
         record: JobRecord | None = None
-        progress: ProgressReporter | None = None
+        claim: Claim | None = None
         try:
             message = JobMessage.decode(delivery.body)
-            job_id = message.job_id
-            structlog.contextvars.bind_contextvars(job_id=job_id, tenant=message.tenant)
-            found = self._store.get_record_versioned(message.tenant, job_id)
+            structlog.contextvars.bind_contextvars(job_id=message.job_id, tenant=message.tenant)
+            found = self._store.get_record_versioned(message.tenant, message.job_id)
             if found is None:
-                raise JobNotFound(f"job {job_id} has no record in storage")
+                raise JobNotFound(f"job {message.job_id} has no record in storage")
             record, etag = found
-            structlog.contextvars.bind_contextvars(tenant=record.tenant)
             if record.status.terminal:
                 log.info("job_already_settled", status=record.status.value)
                 if not record.settled:
                     # Cancelled while queued, or a worker died between its final write and settling.
-                    self._finisher.ended(record)
+                    self._life.settle(record)
                 self._queue.delete(delivery)
                 self._count("skipped")
                 return
-            progress = self._start(record, etag, delivery)
-            if progress is None:
+            claim = self._start(record, etag, delivery)
+            if claim is None:
                 return
-            self._render(progress, delivery)
+            self._render(claim, delivery)
         except Exception as exc:
-            self._settle_failure(delivery, progress.record if progress else record, exc, progress)
+            self._settle_failure(delivery, claim.record if claim else record, exc, claim)
         finally:
             structlog.contextvars.clear_contextvars()
 
-    def _start(self, record: JobRecord, etag: str, delivery: Delivery) -> ProgressReporter | None:
-        """Claim the job by a conditional write over the version just read; None if someone else won."""
-        progress = ProgressReporter(
-            self._store, record, self._settings.progress_interval_seconds, on_update=self._beat, etag=etag
-        )
+    def _start(self, record: JobRecord, etag: str, delivery: Delivery) -> Claim | None:
+        """Claim the job over the version just read; None if someone else wrote it first."""
         try:
-            progress.commit(
-                record.touch(
-                    status=JobState.RUNNING,
-                    attempts=record.attempts + 1,
-                    started_at=record.started_at or utcnow(),
-                    error=None,
-                    settled=False,
-                )
-            )
-        except JobInterrupted:
-            # Cancelled, or started by another worker (a duplicate delivery), between our read and write.
+            claim = self._life.start(record, etag)
+        except RecordChanged:
+            # Cancelled, erased, or started by another worker (a duplicate delivery) since our read.
             latest = self._store.get_record(record.tenant, record.id)
-            if latest is not None and latest.status.terminal:
+            if latest is None or latest.status.terminal:
                 self._queue.delete(delivery)
                 self._count("skipped")
             else:
@@ -154,32 +144,35 @@ class Consumer:
             log.info("job_taken_elsewhere", status=latest.status.value if latest else None)
             return None
         self._attempt_started = time.monotonic()
-        metrics.JOB_STATES.labels(JobState.RUNNING.value).inc()
-        log.info("job_started", attempt=progress.record.attempts, receive_count=delivery.receive_count)
-        return progress
+        log.info("job_started", attempt=claim.record.attempts, receive_count=delivery.receive_count)
+        return claim
 
-    def _spent(self, record: JobRecord) -> JobRecord:
-        """``record`` with this attempt's rendering time added to its usage (once per attempt)."""
+    def _spent(self, claim: Claim) -> None:
+        """Add this attempt's rendering time to the job's usage (once per attempt)."""
         if self._attempt_started is None:
-            return record
+            return
         seconds = time.monotonic() - self._attempt_started
         self._attempt_started = None
+        record = claim.record
         usage = record.usage.model_copy(
             update={
                 "compute_seconds": round(record.usage.compute_seconds + seconds, 3),
-                "device": self._pipeline.device_for(record.voice),
+                "device": self._pipeline.device_for(record.spec.voice),
             }
         )
-        return record.model_copy(update={"usage": usage})
+        claim.record = record.model_copy(update={"usage": usage})
 
-    def _render(self, progress: ProgressReporter, delivery: Delivery) -> None:
-        record = progress.record
+    def _render(self, claim: Claim, delivery: Delivery) -> None:
+        record = claim.record
+        progress = ProgressReporter(
+            self._life, claim, self._settings.progress_interval_seconds, on_update=self._beat
+        )
         stop = StopCheck(
             self._stopping,
             delivery.received_at,
             self._settings.max_receive_seconds,
             cancelled=lambda: (
-                self._store.size_of(keys.job_file(record.tenant, record.id, "cancel")) is not None
+                self._store.size_of(keys.job_cancel_marker(record.tenant, record.id)) is not None
             ),
             cancel_poll_seconds=max(1.0, self._settings.progress_interval_seconds),
         )
@@ -191,32 +184,28 @@ class Consumer:
             received_at=delivery.received_at,
         ):
             try:
-                result, artifacts = self._pipeline.run(record, progress, stop)
-                spent = self._spent(progress.record)
-                usage = spent.usage.model_copy(
+                result, artifacts = self._pipeline.run(claim.record, progress, stop)
+                self._spent(claim)
+                usage = claim.record.usage.model_copy(
                     update={
                         "audio_seconds": result.duration_seconds,
                         "bytes_stored": sum(a.bytes for a in artifacts),
                     }
                 )
-                finished = spent.touch(
-                    status=JobState.COMPLETED,
-                    result=result,
-                    artifacts=artifacts,
-                    usage=usage,
-                    finished_at=utcnow(),
-                )
                 # The record is the commit point: written once, by the worker that holds the job, and
                 # the message goes only after it.
-                progress.commit(finished)
-            except JobInterrupted as interrupted:
-                self._settle_interrupted(delivery, progress, interrupted.reason)
+                finished = self._life.complete(claim, result, artifacts, usage)
+            except RecordChanged:
+                self._settle_interrupted(delivery, claim, StopReason.LOST)
                 return
-        self._finisher.ended(finished)
+            except JobInterrupted as interrupted:
+                self._settle_interrupted(delivery, claim, interrupted.reason)
+                return
+        self._life.settle(finished)
         self._queue.delete(delivery)
         self._count("completed")
         started = finished.started_at or finished.created_at
-        elapsed = ((finished.finished_at or utcnow()) - started).total_seconds()
+        elapsed = ((finished.finished_at or finished.updated_at) - started).total_seconds()
         metrics.JOB_DURATION.observe(elapsed)
         metrics.AUDIO_RENDERED.inc(result.duration_seconds)
         if elapsed > 0:
@@ -230,88 +219,82 @@ class Consumer:
     def _beat(self) -> None:
         self._liveness.touch()
 
-    def _settle_interrupted(self, delivery: Delivery, progress: ProgressReporter, reason: StopReason) -> None:
+    def _lost(self, delivery: Delivery, record: JobRecord, why: str) -> None:
+        """Someone else wrote the job's record. If that was an erase, clear what this worker left behind
+        and drop the message; otherwise the job and its message are the new owner's to settle."""
+        self._count("lost")
+        log.warning("job_lost", reason=why)
+        try:
+            if self._store.get_record(record.tenant, record.id) is None:
+                self._store.delete_prefix(keys.job_prefix(record.tenant, record.id))
+                self._queue.delete(delivery)
+                log.info("job_erased_while_running")
+        except Exception as exc:  # its visibility runs out; the redelivery finds no record and drops it
+            log.warning("lost_job_cleanup_failed", error=str(exc))
+
+    def _settle_interrupted(self, delivery: Delivery, claim: Claim, reason: StopReason) -> None:
         """Checkpoints are stored; record why the job stopped and settle its message accordingly."""
-        latest = self._spent(progress.record)
+        self._spent(claim)
         try:
             if reason is StopReason.LOST:
-                raise JobInterrupted(reason)
+                raise RecordChanged(reason.value)
             if reason is StopReason.CANCELLED:
-                cancelled = latest.touch(status=JobState.CANCELLED, finished_at=utcnow())
-                progress.commit(cancelled)
-                self._finisher.ended(cancelled)
+                self._life.settle(self._life.cancelled(claim))
                 self._queue.delete(delivery)
                 self._count("cancelled")
                 log.info("job_cancelled")
                 return
             # Draining or at the receive ceiling: queued again, and visible at once to any worker.
-            progress.commit(latest.touch(status=JobState.QUEUED))
-            metrics.JOB_STATES.labels(JobState.QUEUED.value).inc()
-        except JobInterrupted:
-            # Another worker holds the job now; its message and record are that worker's to settle.
-            self._count("lost")
-            log.warning("job_lost", reason=reason.value)
+            self._life.release(claim)
+        except RecordChanged:
+            self._lost(delivery, claim.record, reason.value)
             return
         self._queue.set_visibility(delivery, 0)
         self._count("released")
-        log.info("job_released", reason=reason.value, done=latest.progress.done, total=latest.progress.total)
+        done, total = claim.record.progress.done, claim.record.progress.total
+        log.info("job_released", reason=reason.value, done=done, total=total)
 
     def _settle_failure(
-        self,
-        delivery: Delivery,
-        record: JobRecord | None,
-        exc: Exception,
-        progress: ProgressReporter | None = None,
+        self, delivery: Delivery, record: JobRecord | None, exc: Exception, claim: Claim | None
     ) -> None:
         action = action_for(exc)
-        if record is not None:
-            record = self._spent(record)
+        if claim is not None:
+            self._spent(claim)
+            record = claim.record
         if action is Action.FAIL and record is None:
             action = Action.DROP  # nothing stored to mark failed
-
-        def write(updated: JobRecord) -> None:
-            # Once the job is claimed, only over this worker's own last write (see ProgressReporter.commit).
-            if progress is None:
-                self._store.put_record(updated)
-            else:
-                progress.commit(updated)
-
+        held: Claim | JobRecord | None = claim or record
         try:
             if action is Action.DROP:
                 log.error("message_dropped", error=str(exc))
                 self._queue.delete(delivery)
                 self._count("dropped")
-            elif action is Action.FAIL and record is not None:
-                failed = record.touch(status=JobState.FAILED, error=job_error_for(exc), finished_at=utcnow())
-                write(failed)
-                self._finisher.ended(failed)
+            elif action is Action.FAIL and held is not None:
+                failed = self._life.fail(held, job_error_for(exc))
+                self._life.settle(failed)
                 self._queue.delete(delivery)
                 self._count("failed")
                 log.warning("job_failed", error=str(exc), code=job_error_for(exc).code)
             elif delivery.receive_count >= self._settings.max_receive_count:
                 # Last delivery: say so in the record before SQS moves the message to the DLQ.
-                if record is not None:
-                    dead = record.touch(
-                        status=JobState.FAILED,
-                        finished_at=utcnow(),
-                        error=dead_letter_error(exc, delivery.receive_count),
-                    )
-                    write(dead)
-                    self._finisher.ended(dead)
+                if held is not None:
+                    dead = self._life.fail(held, dead_letter_error(exc, delivery.receive_count))
+                    self._life.settle(dead)
                 self._queue.set_visibility(delivery, 0)
                 self._count("dead_lettered")
                 log.error("job_dead_lettered", error=str(exc), receive_count=delivery.receive_count)
             else:
-                if record is not None:
-                    write(record.touch(status=JobState.QUEUED, error=job_error_for(exc)))
-                    metrics.JOB_STATES.labels(JobState.QUEUED.value).inc()
+                if isinstance(held, Claim):
+                    self._life.release(held, job_error_for(exc))
+                elif held is not None:
+                    self._life.retry_later(held, job_error_for(exc))
                 delay = retry_delay_seconds(delivery.receive_count, self._settings.retry_backoff_seconds)
                 self._queue.set_visibility(delivery, delay)
                 self._count("retried")
                 log.warning("job_will_retry", error=str(exc), retry_in_seconds=delay, exc_info=exc)
-        except JobInterrupted:
-            self._count("lost")
-            log.warning("job_lost", error=str(exc))
+        except RecordChanged:
+            if record is not None:
+                self._lost(delivery, record, str(exc))
         except Exception as settle_exc:
             # Storage or queue is down too: the message's visibility runs out and SQS redelivers it.
             log.error("settle_failed", error=str(settle_exc), original_error=str(exc))

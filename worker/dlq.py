@@ -18,18 +18,17 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from kontho.activejobs import ActiveJobs
-from kontho.aws import s3_client, sqs_client
+from kontho.aws import s3_client
 from kontho.errors import KonthoError
-from kontho.jobqueue import Delivery, JobQueue, message_group_for
+from kontho.jobqueue import Delivery, JobQueue, dead_letter_queue, job_queue, message_group_for
 from kontho.jobstore import JobStore
+from kontho.lifecycle import JobLife
 from kontho.logging import configure_logging
 from kontho.messages import JobMessage
-from kontho.schemas import JobError, JobRecord, JobState, utcnow
+from kontho.schemas import JobError, JobRecord, JobState
 from kontho.settings import Settings, get_settings
 from kontho.tenants import ReloadingDirectory
-from worker.finish import Finisher
-from worker.webhooks import WebhookSender
+from worker.webhook_delivery import WebhookSender
 
 _PEEK_VISIBILITY_SECONDS = 30
 
@@ -40,18 +39,16 @@ class DeadLetter:
     delivery: Delivery
     record: JobRecord | None
     message: JobMessage | None = None
+    etag: str | None = None
 
 
 class DeadLetters:
-    def __init__(
-        self, store: JobStore, queue: JobQueue, dlq: JobQueue, finisher: Finisher | None = None
-    ) -> None:
+    def __init__(self, store: JobStore, queue: JobQueue, dlq: JobQueue, life: JobLife | None = None) -> None:
         self._store = store
         self._queue = queue
         self._dlq = dlq
-        self._active = ActiveJobs(store)
         # A job marked failed here ends here: its usage, active marker and webhook are settled here too.
-        self.finisher = finisher or Finisher(store, None)
+        self._life = life or JobLife(store)
 
     def _receive_all(self) -> list[DeadLetter]:
         """Every message in the DLQ, each held invisible for a short while; ``_release`` gives them back."""
@@ -62,33 +59,40 @@ class DeadLetters:
                     message: JobMessage | None = JobMessage.decode(delivery.body)
                 except KonthoError:
                     message = None
-                record = self._store.get_record(message.tenant, message.job_id) if message else None
-                letters.append(DeadLetter(message.job_id if message else None, delivery, record, message))
+                found = self._store.get_record_versioned(message.tenant, message.job_id) if message else None
+                record, etag = found if found else (None, None)
+                letters.append(
+                    DeadLetter(message.job_id if message else None, delivery, record, message, etag)
+                )
         return letters
 
     def _release(self, letters: list[DeadLetter]) -> None:
         for letter in letters:
             self._dlq.set_visibility(letter.delivery, 0)
 
+    def settle_abandoned(self, letters: list[DeadLetter]) -> list[DeadLetter]:
+        """Mark failed (and settle) each job whose worker died on its last attempt, still queued or running;
+        settle any final record left unsettled. Returns the letters with their records as they now are."""
+        out = []
+        for letter in letters:
+            record = letter.record
+            if record is not None and letter.etag is not None and not record.status.terminal:
+                error = JobError(
+                    code="dead_lettered",
+                    message=f"gave up after {record.attempts} attempts: the worker stopped without settling "
+                    "the job (killed, out of memory, or crashed)",
+                    retryable=True,
+                )
+                record = self._life.abandoned(record, letter.etag, error) or record
+            if record is not None and record.status.terminal and not record.settled:
+                record = self._life.settle(record)
+            out.append(DeadLetter(letter.job_id, letter.delivery, record, letter.message, letter.etag))
+        return out
+
     def listing(self) -> list[DeadLetter]:
         letters = self._receive_all()
         try:
-            for n, letter in enumerate(letters):
-                record = letter.record
-                if record is not None and not record.status.terminal:
-                    record = record.touch(
-                        status=JobState.FAILED,
-                        finished_at=utcnow(),
-                        error=JobError(
-                            code="dead_lettered",
-                            message=f"gave up after {letter.delivery.receive_count - 1} attempts: the worker "
-                            "stopped without settling the job (killed, out of memory, or crashed)",
-                            retryable=True,
-                        ),
-                    )
-                    self._store.put_record(record)
-                    self.finisher.ended(record)
-                    letters[n] = DeadLetter(letter.job_id, letter.delivery, record, letter.message)
+            letters = self.settle_abandoned(letters)
         finally:
             self._release(letters)
         return letters
@@ -99,13 +103,13 @@ class DeadLetters:
         chosen = [x for x in letters if x.job_id and (job_ids is None or x.job_id in job_ids)]
         try:
             for letter in chosen:
-                if letter.record is not None:
-                    self._store.put_record(
-                        letter.record.touch(
-                            status=JobState.QUEUED, error=None, finished_at=None, settled=False
-                        )
-                    )
-                    self._active.mark(letter.record.tenant, letter.record.id, letter.record.lane)
+                # A failed job is queued afresh; a completed or cancelled one stays as it is, and the worker
+                # that receives it again finds it final and lets it go.
+                if letter.record is not None and letter.record.status not in (
+                    JobState.COMPLETED,
+                    JobState.CANCELLED,
+                ):
+                    self._life.redrive(letter.record)
         except Exception:
             self._release(letters)
             raise
@@ -129,14 +133,10 @@ class DeadLetters:
         return [x.job_id for x in chosen if x.job_id]
 
 
-def from_settings(settings: Settings) -> DeadLetters:
-    sqs = sqs_client(settings)
-    queue = (
-        JobQueue(sqs, settings.queue_url) if settings.queue_url else JobQueue.lookup(sqs, settings.queue_name)
-    )
+def from_settings(settings: Settings, webhooks: WebhookSender | None) -> DeadLetters:
     store = JobStore(s3_client(settings), settings.bucket)
-    finisher = Finisher(store, WebhookSender(settings, ReloadingDirectory(settings)))
-    return DeadLetters(store, queue, JobQueue.lookup(sqs, settings.dlq_name), finisher)
+    life = JobLife(store, announce=webhooks.notify if webhooks else None)
+    return DeadLetters(store, job_queue(settings), dead_letter_queue(settings), life)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,10 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
-    letters = from_settings(settings)
+    webhooks = WebhookSender(settings, ReloadingDirectory(settings))
+    letters = from_settings(settings, webhooks)
     if args.command == "list":
         found = letters.listing()
-        letters.finisher.close(timeout=30)  # webhooks of the jobs just marked failed
+        webhooks.close(timeout=30)  # webhooks of the jobs just marked failed
         for letter in found:
             record = letter.record
             status = record.status.value if record else "no record"

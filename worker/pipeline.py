@@ -13,17 +13,17 @@ import structlog
 from kontho import keys, metrics
 from kontho.errors import InvalidJob
 from kontho.jobstore import JobStore
-from kontho.schemas import Artifact, AudioResult, JobRecord
+from kontho.schemas import Artifact, ArtifactKind, AudioResult, JobRecord
 from kontho.settings import Settings
 from kontho.text.frontend import PreparedText, pause_after, pauses_for, prepare
 from kontho.text.numbers import to_bangla_digits
 from kontho.voices import Voice, VoiceCatalog
-from worker.artifacts import CONTENT_TYPES, upload, upload_manifest
+from worker.artifacts import CONTENT_TYPES, ArtifactFile, upload, upload_manifest
 from worker.audio.assemble import WavAssembler, trim_silence
-from worker.audio.encode import CHAPTERED, add_metadata, encode, write_chapters
+from worker.audio.encode import CHAPTERED, EncodeOptions, add_metadata, encode, write_chapters
 from worker.audio.master import Master, Mastered
 from worker.checkpoints import Checkpoints, chunk_digest
-from worker.engines import Engine, engine_for
+from worker.engines import Engine, load_engine
 from worker.prefetch import Ahead
 from worker.progress import ProgressReporter
 from worker.stop import NEVER, StopCheck
@@ -44,8 +44,7 @@ class EngineCache:
         engine = self._engines.get(voice_id)
         if engine is None:
             started = time.monotonic()
-            engine = engine_for(self.catalog.get(voice_id), self._settings)
-            engine.load()
+            engine = load_engine(self.catalog.get(voice_id), self._settings)
             metrics.MODEL_LOAD.labels(engine.name).observe(time.monotonic() - started)
             self._engines[voice_id] = engine
             log.info(
@@ -55,6 +54,21 @@ class EngineCache:
                 seconds=round(time.monotonic() - started, 2),
             )
         return engine
+
+
+@dataclass(frozen=True)
+class JobInHand:
+    """One job being rendered: what it asks, what reads it, the text as prepared, and where it works."""
+
+    record: JobRecord
+    text: str
+    voice: Voice
+    engine: Engine
+    prepared: PreparedText
+    progress: ProgressReporter
+    stop: StopCheck
+    checkpoints: Checkpoints
+    folder: Path
 
 
 @dataclass(frozen=True)
@@ -90,15 +104,16 @@ class Pipeline:
         text = self._store.get_text(record.tenant, record.id)
         if text is None:
             raise InvalidJob("the job's input text is missing from storage")
-        voice = self._engines.catalog.get(record.voice)
-        engine = self._engines.get(record.voice)
+        spec = record.spec
+        voice = self._engines.catalog.get(spec.voice)
+        engine = self._engines.get(spec.voice)
         prepared = prepare(
             text,
             voice.params.max_chunk_chars or self._settings.chunk_max_chars,
             engine.vocabulary,
-            sentence_per_chunk=record.subtitles,
-            markdown=record.text_format == "markdown",
-            read_titles=record.read_chapter_titles,
+            sentence_per_chunk=spec.subtitles,
+            markdown=spec.text_format == "markdown",
+            read_titles=spec.read_chapter_titles,
         )
         if not prepared.chunks:
             raise InvalidJob("the text has nothing the voice can read aloud")
@@ -107,37 +122,27 @@ class Pipeline:
             Checkpoints(self._store, record.tenant, record.id, engine.sample_rate) as checkpoints,
             tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp,
         ):
-            programme = self._assemble(
-                record, text, voice, engine, prepared, checkpoints, progress, stop, Path(tmp)
-            )
+            job = JobInHand(record, text, voice, engine, prepared, progress, stop, checkpoints, Path(tmp))
+            programme = self._assemble(job)
             stop.check()
             return self._publish(record, programme, Path(tmp))
 
-    def _assemble(
-        self,
-        record: JobRecord,
-        text: str,
-        voice: Voice,
-        engine: Engine,
-        prepared: PreparedText,
-        checkpoints: Checkpoints,
-        progress: ProgressReporter,
-        stop: StopCheck,
-        folder: Path,
-    ) -> Programme:
+    def _assemble(self, job: JobInHand) -> Programme:
         """Chunks to one WAV on disk, in order: stored chunks reused, missing ones rendered and stored.
 
         The encoder follows the WAV as it grows, so when the last chunk is written most of the encoding
         is done too.
         """
+        record, engine, prepared, progress = job.record, job.engine, job.prepared, job.progress
+        checkpoints, stop, folder = job.checkpoints, job.stop, job.folder
         chunks = prepared.chunks
         chapter_starts: list[int] = []
-        sentence_ms, paragraph_ms = pauses_for(voice.params, self._settings)
-        params_key = voice.params.model_dump_json()
+        sentence_ms, paragraph_ms = pauses_for(job.voice.params, self._settings)
+        params_key = job.voice.params.model_dump_json()
         digests = [chunk_digest(engine.fingerprint, params_key, c.text) for c in chunks]
         missing = [i for i, digest in enumerate(digests) if not checkpoints.has(digest)]
         progress.plan(total=len(chunks), to_render=len(missing))
-        log.info("job_planned", chunks=len(chunks), to_render=len(missing), characters=len(text))
+        log.info("job_planned", chunks=len(chunks), to_render=len(missing), characters=record.text_chars)
         # The engine renders (in batches) only the chunks no earlier attempt stored, running ahead of
         # assembly in a thread of its own.
         to_render = [chunks[i].text for i in missing]
@@ -148,12 +153,12 @@ class Pipeline:
         wav = folder / "programme.wav"
         with (
             WavAssembler(wav, engine.sample_rate) as out,
-            TimingWriter(folder, text, engine.sample_rate) as timings,
+            TimingWriter(folder, job.text, engine.sample_rate) as timings,
             Master(
                 out,
-                folder / f"encoded.{record.format.value}",
-                record.format,
-                record.loudness,
+                folder / f"encoded.{record.spec.format.value}",
+                record.spec.format,
+                record.spec.loudness,
                 self._settings.loudness_window_seconds,
                 self._settings.mp3_bitrate,
                 while_waiting=progress.alive,
@@ -213,31 +218,27 @@ class Pipeline:
         self, record: JobRecord, programme: Programme, folder: Path, audio_filter: str | None
     ) -> list[Artifact]:
         """One file per chapter, cut from the programme with the same gain, so chapters match the whole."""
-        fmt = record.format
+        fmt = record.spec.format
         artifacts = []
         for number, (title, start, end) in enumerate(programme.chapters, start=1):
-            path = encode(
-                programme.wav,
-                folder / f"chapter-{number}.{fmt.value}",
+            options = EncodeOptions(
                 fmt,
                 mp3_bitrate=self._settings.mp3_bitrate,
                 title=title,
                 audio_filter=audio_filter,
                 span_ms=(start, end),
             )
-            key = keys.job_chapter_audio(record.tenant, record.id, number, fmt.value)
-            artifacts.append(
-                upload(
-                    self._store,
-                    path,
-                    key,
-                    "chapter_audio",
-                    fmt.value,
-                    fmt.content_type,
-                    duration_seconds=round((end - start) / 1000, 3),
-                    chapter=number,
-                )
+            path = encode(programme.wav, folder / f"chapter-{number}.{fmt.value}", options)
+            chapter = ArtifactFile(
+                path,
+                keys.job_chapter_audio(record.tenant, record.id, number, fmt.value),
+                "chapter_audio",
+                fmt.value,
+                fmt.content_type,
+                duration_seconds=round((end - start) / 1000, 3),
+                chapter=number,
             )
+            artifacts.append(upload(self._store, chapter))
             path.unlink()
         return artifacts
 
@@ -245,48 +246,39 @@ class Pipeline:
         self, record: JobRecord, programme: Programme, folder: Path
     ) -> tuple[AudioResult, list[Artifact]]:
         """Normalize loudness, encode, upload the audio and (when asked) the timings, then the manifest."""
+        spec = record.spec
+        fmt = spec.format
         mastered = programme.mastered
         encoded = mastered.path
-        if record.format in CHAPTERED:
-            metadata = write_chapters(
-                folder / "chapters.txt", programme.chapters, record.title, record.author
-            )
-            encoded = add_metadata(
-                encoded, folder / f"audio.{record.format.value}", record.format, record.title, metadata
-            )
-        elif record.title:
-            encoded = add_metadata(
-                encoded, folder / f"audio.{record.format.value}", record.format, record.title, None
-            )
-        key = keys.job_audio(record.tenant, record.id, record.format.value)
-        audio = upload(
-            self._store,
-            encoded,
-            key,
-            "audio",
-            record.format.value,
-            record.format.content_type,
-            duration_seconds=round(programme.seconds, 3),
+        if fmt in CHAPTERED:
+            metadata = write_chapters(folder / "chapters.txt", programme.chapters, spec.title, spec.author)
+            encoded = add_metadata(encoded, folder / f"audio.{fmt.value}", fmt, spec.title, metadata)
+        elif spec.title:
+            encoded = add_metadata(encoded, folder / f"audio.{fmt.value}", fmt, spec.title, None)
+        key = keys.job_audio(record.tenant, record.id, fmt.value)
+        whole = ArtifactFile(
+            encoded, key, "audio", fmt.value, fmt.content_type, duration_seconds=round(programme.seconds, 3)
         )
+        audio = upload(self._store, whole)
         artifacts = [audio]
-        if record.chapter_files:
+        if spec.chapter_files:
             artifacts += self._publish_chapters(record, programme, folder, mastered.audio_filter)
-        if record.subtitles:
+        if spec.subtitles:
             timings = programme.timings
             for path in (timings.srt, timings.vtt, timings.marks):
-                fmt = path.suffix.lstrip(".")
-                kind = "marks" if fmt == "json" else "subtitles"
+                suffix = path.suffix.lstrip(".")
+                kind: ArtifactKind = "marks" if suffix == "json" else "subtitles"
                 name = keys.job_file(record.tenant, record.id, path.name)
-                artifacts.append(upload(self._store, path, name, kind, fmt, CONTENT_TYPES[fmt]))
+                artifacts.append(
+                    upload(self._store, ArtifactFile(path, name, kind, suffix, CONTENT_TYPES[suffix]))
+                )
         artifacts.append(
-            upload_manifest(
-                self._store, record, artifacts, keys.job_file(record.tenant, record.id, "manifest.json")
-            )
+            upload_manifest(self._store, record, artifacts, keys.job_manifest(record.tenant, record.id))
         )
         log.info("job_rendered", audio_seconds=round(programme.seconds, 2), bytes=audio.bytes)
         result = AudioResult(
             key=key,
-            format=record.format,
+            format=fmt,
             duration_seconds=round(programme.seconds, 3),
             bytes=audio.bytes,
             sample_rate=programme.sample_rate,

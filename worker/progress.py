@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from kontho.jobstore import JobStore, RecordChanged
+from kontho.jobstore import RecordChanged
+from kontho.lifecycle import Claim, JobLife
 from kontho.schemas import JobRecord, Progress
 from worker.stop import JobInterrupted, StopReason
 
@@ -13,20 +14,27 @@ from worker.stop import JobInterrupted, StopReason
 class ProgressReporter:
     def __init__(
         self,
-        store: JobStore,
-        record: JobRecord,
+        life: JobLife,
+        claim: Claim,
         interval_seconds: float,
         on_update: Callable[[], None] | None = None,
-        etag: str | None = None,
     ) -> None:
-        self._store = store
-        self.etag = etag
+        self._life = life
+        self.claim = claim
         self._on_update = on_update
-        self.record = record
         self._interval = interval_seconds
         self._last_save = 0.0
         self._started = time.monotonic()
         self._to_render = 0
+
+    @property
+    def record(self) -> JobRecord:
+        """The job as this worker holds it, with progress not yet saved."""
+        return self.claim.record
+
+    @record.setter
+    def record(self, record: JobRecord) -> None:
+        self.claim.record = record
 
     def plan(self, total: int, to_render: int, chapters: int = 1) -> None:
         """The job's shape: ``to_render`` of ``total`` chunks need synthesis, the rest are checkpoints."""
@@ -71,15 +79,14 @@ class ProgressReporter:
         self.record = self.record.touch(progress=progress)
         now = time.monotonic()
         if force or now - self._last_save >= self._interval:
-            self.commit(self.record)
+            self.save()
             self._last_save = now
 
-    def commit(self, record: JobRecord) -> None:
-        """Write ``record`` over the version this worker last wrote. If anyone else wrote in between (a
-        second worker took the job, or it was cancelled while queued), this worker has lost the job:
-        ``JobInterrupted(LOST)``, and it must neither write nor acknowledge anything more."""
+    def save(self) -> None:
+        """Write the record as held over the version this worker last wrote. If anyone else wrote in
+        between (a second worker took the job, a cancel while queued, an erase), this worker has lost the
+        job: ``JobInterrupted(LOST)``, and it must neither write nor acknowledge anything more."""
         try:
-            self.etag = self._store.put_record(record, if_match=self.etag)
+            self._life.progress(self.claim, self.record)
         except RecordChanged as exc:
             raise JobInterrupted(StopReason.LOST) from exc
-        self.record = record

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from api import idempotency, ingest, limits, listing
 from api.auth import TenantDep
 from api.deps import ServicesDep, voice_or_422
+from api.downloads import download_name
 from api.errors import ApiError
 from api.models import (
     ArtifactOut,
@@ -22,12 +23,10 @@ from api.models import (
     JobOut,
     ResultOut,
 )
-from kontho import keys, metrics
-from kontho.errors import TransientError
+from kontho import keys
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
-from kontho.jobqueue import message_group_for
-from kontho.messages import JobMessage
-from kontho.schemas import JobError, JobRecord, JobState, JobUsage, utcnow
+from kontho.jobspec import MAX_TITLE_LENGTH, JobOptions, JobSpec
+from kontho.schemas import Artifact, JobRecord, JobState, JobUsage
 from kontho.tenants import Tenant
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -52,15 +51,20 @@ def _not_found(job_id: str) -> ApiError:
     return ApiError(404, ErrorBody(code="job_not_found", message=f"no job with id {job_id!r}", field="id"))
 
 
-def _load(services: ServicesDep, job_id: str, tenant: Tenant) -> JobRecord:
+def _load_versioned(services: ServicesDep, job_id: str, tenant: Tenant) -> tuple[JobRecord, str]:
+    """The tenant's job and its record's version, or 404."""
     # A malformed id cannot name a job; answer as for any unknown id, without touching storage.
     if not is_job_id(job_id):
         raise _not_found(job_id[:64])
-    record = services.store.get_record(tenant.id, job_id)
+    found = services.store.get_record_versioned(tenant.id, job_id)
     # Another tenant's job is answered exactly as a job that does not exist.
-    if record is None or record.tenant != tenant.id:
+    if found is None or found[0].tenant != tenant.id:
         raise _not_found(job_id)
-    return record
+    return found
+
+
+def _load(services: ServicesDep, job_id: str, tenant: Tenant) -> JobRecord:
+    return _load_versioned(services, job_id, tenant)[0]
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut, responses=_ERRORS)
@@ -77,7 +81,6 @@ def create_job(
     (header ``Idempotent-Replayed: true``) for as long as the job exists.
     """
     voice_spec = voice_or_422(services, body.voice, tenant.id)
-    voice = voice_spec.id
     if body.webhook_url is not None and not tenant.webhook_secret:
         raise ApiError(
             422,
@@ -102,56 +105,39 @@ def create_job(
             # The first request died before storing its job: finish creating that same job.
     text_chars = len(job_input.text)
     lane = limits.reserve_submit(services.active, services.usage, tenant, text_chars)
+    spec = JobSpec.model_validate(
+        {
+            **body.model_dump(include=set(JobOptions.model_fields)),
+            "voice": voice_spec.id,
+            "text_format": job_input.text_format,
+            "title": body.title or _clip(job_input.title),
+            "author": body.author or _clip(job_input.author),
+        }
+    )
     record = JobRecord(
         id=job_id,
         lane=lane,
         tenant=tenant.id,
-        voice=voice,
-        format=body.format,
-        title=body.title or job_input.title,
-        loudness=body.loudness,
-        subtitles=body.subtitles,
-        text_format=job_input.text_format,
+        spec=spec,
         upload=job_input.upload,
-        read_chapter_titles=body.read_chapter_titles,
-        chapter_files=body.chapter_files,
-        author=body.author or job_input.author,
         text_chars=text_chars,
-        webhook_url=body.webhook_url,
+        idempotency_key=None if idempotency_key is None else keys.idempotency(tenant.id, idempotency_key),
         usage=JobUsage(characters=text_chars),
     )
     structlog.contextvars.bind_contextvars(job_id=record.id)
     try:
-        _store_and_queue(services, record, job_input.text)
+        services.life.submit(record, job_input.text, services.queue)
     except Exception:
         limits.release_submit(services.usage, tenant, record.text_chars)
         raise
-    metrics.JOBS_SUBMITTED.labels(record.format.value).inc()
-    metrics.JOB_STATES.labels(JobState.QUEUED.value).inc()
-    log.info("job_submitted", characters=record.text_chars, voice=voice, format=record.format.value)
+    log.info("job_submitted", characters=record.text_chars, voice=spec.voice, format=spec.format.value)
     response.headers["Location"] = f"/v1/jobs/{record.id}"
     return JobOut.from_record(record)
 
 
-def _store_and_queue(services: ServicesDep, record: JobRecord, text: str) -> None:
-    # Text, record and index entry first: a message must never point at a job that is not stored yet.
-    store = services.store
-    store.put_text(record.tenant, record.id, text)
-    store.put_record(record)
-    store.put_bytes(keys.index_entry(record.tenant, record.id), b"", "application/octet-stream")
-    services.active.mark(record.tenant, record.id, record.lane)
-    message = JobMessage(job_id=record.id, tenant=record.tenant)
-    try:
-        services.queue.send(message, message_group_for(record.tenant, record.lane))
-    except TransientError as exc:
-        store.put_record(
-            record.touch(
-                status=JobState.FAILED,
-                error=JobError(code=exc.code, message=str(exc), retryable=True),
-            )
-        )
-        services.active.clear(record.tenant, record.id, record.lane)
-        raise
+def _clip(value: str | None) -> str | None:
+    """A book's own title or author, cut to what a job's may hold."""
+    return None if value is None else value[:MAX_TITLE_LENGTH]
 
 
 @router.get("", response_model=JobList, responses=_ERRORS)
@@ -204,7 +190,7 @@ def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Resul
         )
     expires = services.settings.presign_expires_seconds
     result = record.result
-    filename = f"{record.id}.{result.format.value}"
+    filename = download_name(record.spec.title, record.id, f".{result.format.value}")
     artifacts = [
         ArtifactOut(
             kind=a.kind,
@@ -213,7 +199,9 @@ def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Resul
             duration_seconds=a.duration_seconds,
             bytes=a.bytes,
             sha256=a.sha256,
-            url=services.store.presign_get(a.key, expires, filename=a.key.rsplit("/", 1)[-1]),
+            url=services.store.presign_get(
+                a.key, expires, filename=download_name(record.spec.title, record.id, _artifact_suffix(a))
+            ),
         )
         for a in record.artifacts
     ]
@@ -230,14 +218,21 @@ def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Resul
     )
 
 
-@router.delete(
-    "/{job_id}",
+def _artifact_suffix(artifact: Artifact) -> str:
+    if artifact.kind == "chapter_audio" and artifact.chapter is not None:
+        return f" - chapter {artifact.chapter:04d}.{artifact.format}"
+    return " - " + artifact.key.rsplit("/", 1)[-1]
+
+
+@router.post(
+    "/{job_id}/cancel",
     response_model=JobOut,
     responses={**_ERRORS, 202: {"model": JobOut}, 409: {"model": ErrorResponse}},
 )
 def cancel_job(job_id: JobId, services: ServicesDep, response: Response, tenant: TenantDep) -> JobOut:
-    """Cancel: a queued job never starts (200, cancelled); a running one stops at its next chunk (202)."""
-    record = _load(services, job_id, tenant)
+    """Cancel: a queued job never starts (200, cancelled); a running one stops at its next chunk (202).
+    The job stays readable; DELETE erases it."""
+    record, etag = _load_versioned(services, job_id, tenant)
     if record.status is JobState.CANCELLED:
         return JobOut.from_record(record)
     if record.status.terminal:
@@ -249,13 +244,17 @@ def cancel_job(job_id: JobId, services: ServicesDep, response: Response, tenant:
                 message=f"job is {record.status.value}; only queued or running jobs can be cancelled",
             ),
         )
-    # The marker is what workers look for between chunks; it outlives any record the worker writes.
-    services.store.put_bytes(keys.job_file(record.tenant, record.id, "cancel"), b"", "text/plain")
+    record = services.life.request_cancel(record, etag)
     log.info("job_cancel_requested", job_id=record.id, status=record.status.value)
-    if record.status is JobState.QUEUED:
-        record = record.touch(status=JobState.CANCELLED, finished_at=utcnow())
-        services.store.put_record(record)
-        services.active.clear(record.tenant, record.id, record.lane)
-        return JobOut.from_record(record)
-    response.status_code = status.HTTP_202_ACCEPTED
+    if not record.status.terminal:
+        response.status_code = status.HTTP_202_ACCEPTED
     return JobOut.from_record(record)
+
+
+@router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
+def delete_job(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Response:
+    """Erase the job: its record, text, audio, chunks and listing entry (a running job is cancelled
+    first). Afterwards GET answers 404. The tenant's usage totals are kept."""
+    record = _load(services, job_id, tenant)
+    services.life.erase(record)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

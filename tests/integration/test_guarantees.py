@@ -76,10 +76,10 @@ def test_cancelling_a_queued_job_means_it_never_starts(
     api: TestClient, consumer: Consumer, settings: Settings, resources: Resources
 ) -> None:
     job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
-    response = api.delete(f"/v1/jobs/{job_id}")
+    response = api.post(f"/v1/jobs/{job_id}/cancel")
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
-    assert api.delete(f"/v1/jobs/{job_id}").status_code == 200  # cancelling twice is harmless
+    assert api.post(f"/v1/jobs/{job_id}/cancel").status_code == 200  # cancelling twice is harmless
     counters = consumer.run(burst=True)
     assert (counters["skipped"], counters["completed"]) == (1, 0)
     assert api.get(f"/v1/jobs/{job_id}").json()["status"] == "cancelled"
@@ -97,7 +97,7 @@ def test_cancelling_a_running_job_stops_it_within_a_chunk_or_two(
     job_id = api.post("/v1/jobs", json={"text": long_text}).json()["id"]
     thread = _run_in_background(consumer)
     _wait_for_chunks(api, job_id, 3)
-    response = api.delete(f"/v1/jobs/{job_id}")
+    response = api.post(f"/v1/jobs/{job_id}/cancel")
     assert response.status_code == 202
     thread.join(timeout=30)
     assert consumer.counters["cancelled"] == 1
@@ -111,7 +111,7 @@ def test_cancelling_a_running_job_stops_it_within_a_chunk_or_two(
 def test_a_finished_job_cannot_be_cancelled(api: TestClient, consumer: Consumer) -> None:
     job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
     consumer.run(burst=True)
-    response = api.delete(f"/v1/jobs/{job_id}")
+    response = api.post(f"/v1/jobs/{job_id}/cancel")
     assert response.status_code == 409
     assert response.json()["error"] == {
         "code": "already_finished",

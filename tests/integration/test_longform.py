@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -14,6 +13,7 @@ from fastapi.testclient import TestClient
 from kontho.jobstore import JobStore
 from kontho.tenants import LOCAL_TENANT
 from kontho.text.unicode import normalize_unicode
+from tests import ffprobe
 from tests.conftest import corpus_chapter
 from tests.epubs import build_epub
 from worker.audio.loudness import measure
@@ -58,14 +58,7 @@ def test_the_book_becomes_a_chaptered_m4b_with_subtitles(
 
     m4b = tmp_path / "book.m4b"
     m4b.write_bytes(httpx.get(files[("audio", "m4b")]["url"]).content)
-    probe = json.loads(
-        subprocess.run(
-            ["ffprobe", "-v", "error", "-show_chapters", "-show_format", "-of", "json", str(m4b)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    probe = ffprobe.probe(m4b, "-show_chapters", "-show_format")
     chapters = probe["chapters"]
     assert [c["tags"]["title"] for c in chapters] == [normalize_unicode(t) for t in TITLES]
     assert float(chapters[0]["start_time"]) == 0.0

@@ -43,6 +43,7 @@ def two_tenants(settings: Settings, resources: Resources, tmp_path: Path) -> Ite
         ("GET", "/v1/jobs/01m820y5sm9w2j82bfx59v7fdr"),
         ("GET", "/v1/jobs/01m820y5sm9w2j82bfx59v7fdr/result"),
         ("DELETE", "/v1/jobs/01m820y5sm9w2j82bfx59v7fdr"),
+        ("POST", "/v1/jobs/01m820y5sm9w2j82bfx59v7fdr/cancel"),
         ("POST", "/v1/uploads"),
         ("GET", "/v1/uploads/01m820y5sm9w2j82bfx59v7fdr"),
         ("GET", "/v1/voices"),
@@ -79,6 +80,7 @@ def test_a_tenant_sees_only_its_own_jobs_and_uploads(
         ("GET", f"/v1/jobs/{job_id}"),
         ("GET", f"/v1/jobs/{job_id}/result"),
         ("DELETE", f"/v1/jobs/{job_id}"),
+        ("POST", f"/v1/jobs/{job_id}/cancel"),
     ]:
         response = theirs.request(method, path)
         assert response.status_code == 404, (method, path)

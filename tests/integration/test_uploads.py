@@ -61,7 +61,7 @@ def test_a_markdown_upload_reads_its_headings_as_chapters(api: TestClient, store
     job = api.post("/v1/jobs", json={"upload": upload_id}).json()
     record = store.get_record(LOCAL_TENANT, job["id"])
     assert record is not None
-    assert (record.text_format, record.upload) == ("markdown", upload_id)
+    assert (record.spec.text_format, record.upload) == ("markdown", upload_id)
     assert store.get_text(LOCAL_TENANT, job["id"]) == book.decode()
 
 

@@ -18,6 +18,7 @@ from kontho.aws import sqs_client
 from kontho.errors import EngineFailed
 from kontho.ids import new_job_id
 from kontho.jobqueue import JobQueue
+from kontho.jobspec import JobSpec
 from kontho.jobstore import JobStore
 from kontho.messages import JobMessage
 from kontho.schemas import JobRecord, JobState
@@ -63,7 +64,7 @@ def test_job_renders_to_audio_that_downloads_and_decodes(
 def test_unknown_voice_fails_the_job_for_good_and_deletes_the_message(
     store: JobStore, queue: JobQueue, consumer: Consumer, settings: Settings, resources: Resources
 ) -> None:
-    record = JobRecord(id=new_job_id(), voice="retired-voice", text_chars=len(TEXT))
+    record = JobRecord(id=new_job_id(), spec=JobSpec(voice="retired-voice"), text_chars=len(TEXT))
     store.put_text(record.tenant, record.id, TEXT)
     store.put_record(record)
     queue.send(JobMessage(job_id=record.id), "local.0")
@@ -81,7 +82,7 @@ def test_unknown_voice_fails_the_job_for_good_and_deletes_the_message(
 def test_text_with_nothing_to_read_fails_with_a_reason(
     store: JobStore, queue: JobQueue, consumer: Consumer
 ) -> None:
-    record = JobRecord(id=new_job_id(), voice="bn-espeak", text_chars=3)
+    record = JobRecord(id=new_job_id(), spec=JobSpec(voice="bn-espeak"), text_chars=3)
     store.put_text(record.tenant, record.id, "\n \n")
     store.put_record(record)
     queue.send(JobMessage(job_id=record.id), "local.0")

@@ -9,18 +9,19 @@ import numpy as np
 import pytest
 from pydub import AudioSegment
 
-from kontho.schemas import AudioFormat
+from kontho.jobspec import AudioFormat
 from kontho.settings import Settings
 from kontho.voices import VoiceCatalog
+from tests.ffprobe import duration
 from worker.audio.assemble import WavAssembler, trim_silence
-from worker.audio.encode import encode, probe_duration
-from worker.engines import engine_for
+from worker.audio.encode import EncodeOptions, encode
+from worker.engines import load_engine
 from worker.engines.espeak import EspeakEngine
 
 
 @pytest.fixture(scope="module")
 def espeak() -> EspeakEngine:
-    engine = engine_for(VoiceCatalog().get("bn-espeak"), Settings())
+    engine = load_engine(VoiceCatalog().get("bn-espeak"), Settings())
     assert isinstance(engine, EspeakEngine)
     engine.load()
     return engine
@@ -67,8 +68,8 @@ def test_every_format_encodes_to_a_file_that_decodes(tmp_path: Path, fmt: AudioF
     wav_path = tmp_path / "in.wav"
     with WavAssembler(wav_path, 22_050) as out:
         out.write((np.sin(np.arange(3 * 22_050) / 7) * 6000).astype(np.int16))
-    encoded = encode(wav_path, tmp_path / f"out.{fmt.value}", fmt, title="নদীর গান")
-    assert probe_duration(encoded) == pytest.approx(3.0, abs=0.1)
+    encoded = encode(wav_path, tmp_path / f"out.{fmt.value}", EncodeOptions(fmt, title="নদীর গান"))
+    assert duration(encoded) == pytest.approx(3.0, abs=0.1)
     decoded = AudioSegment.from_file(encoded, format="mp4" if fmt is AudioFormat.M4B else fmt.value)
     assert decoded.duration_seconds == pytest.approx(3.0, abs=0.1)
     assert decoded.rms > 1000

@@ -12,7 +12,7 @@ import pytest
 from pydub import AudioSegment
 
 from kontho.errors import EncodeFailed
-from kontho.schemas import AudioFormat, Loudness
+from kontho.jobspec import AudioFormat, Loudness
 from worker.audio.assemble import WavAssembler
 from worker.audio.loudness import measure
 from worker.audio.master import TOLERANCE_LU, Master

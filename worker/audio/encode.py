@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from kontho.errors import EncodeFailed
-from kontho.schemas import AudioFormat
+from kontho.jobspec import AudioFormat
 
 _CODEC_ARGS: dict[AudioFormat, list[str]] = {
     AudioFormat.MP3: ["-c:a", "libmp3lame"],
@@ -55,30 +55,35 @@ def ffmpeg_binary() -> str:
     return binary
 
 
-def encode(
-    wav_path: Path,
-    out_path: Path,
-    fmt: AudioFormat,
-    mp3_bitrate: str = "128k",
-    title: str | None = None,
-    audio_filter: str | None = None,
-    metadata: Path | None = None,
-    span_ms: tuple[int, int] | None = None,
-) -> Path:
-    """Encode ``wav_path`` (or only ``span_ms``, a start and end in milliseconds, of it)."""
+@dataclass(frozen=True)
+class EncodeOptions:
+    fmt: AudioFormat
+    mp3_bitrate: str = "128k"
+    title: str | None = None
+    audio_filter: str | None = None
+    """An ffmpeg filter chain (the mastering gain and limiter)."""
+    metadata: Path | None = None
+    """An ffmetadata file: title, author, chapters."""
+    span_ms: tuple[int, int] | None = None
+    """Only this part of the input: a start and end in milliseconds."""
+
+
+def encode(wav_path: Path, out_path: Path, options: EncodeOptions) -> Path:
+    """Encode ``wav_path`` (or only ``options.span_ms`` of it) to ``out_path``."""
     args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
-    if span_ms is not None:
-        args += ["-ss", f"{span_ms[0] / 1000:.3f}", "-t", f"{(span_ms[1] - span_ms[0]) / 1000:.3f}"]
+    span = options.span_ms
+    if span is not None:
+        args += ["-ss", f"{span[0] / 1000:.3f}", "-t", f"{(span[1] - span[0]) / 1000:.3f}"]
     args += ["-i", str(wav_path)]
-    if metadata is not None:
-        args += ["-i", str(metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-    if audio_filter:
-        args += ["-af", audio_filter]
-    args += codec_args(fmt, mp3_bitrate)
-    if title:
-        args += ["-metadata", f"title={title}"]
+    if options.metadata is not None:
+        args += ["-i", str(options.metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+    if options.audio_filter:
+        args += ["-af", options.audio_filter]
+    args += codec_args(options.fmt, options.mp3_bitrate)
+    if options.title:
+        args += ["-metadata", f"title={options.title}"]
     args += ["-metadata", "language=ben", str(out_path)]
-    _run(args, out_path, f"encode {fmt.value}")
+    _run(args, out_path, f"encode {options.fmt.value}")
     return out_path
 
 
@@ -103,19 +108,3 @@ def _run(args: list[str], out_path: Path, what: str) -> None:
     done = subprocess.run(args, capture_output=True, timeout=3600, check=False)
     if done.returncode != 0 or not out_path.exists():
         raise EncodeFailed(f"ffmpeg could not {what}: {done.stderr.decode(errors='replace')[-500:]}")
-
-
-def probe_duration(path: Path) -> float:
-    """Duration of an encoded file as ffprobe reads it from the container."""
-    ffprobe = shutil.which("ffprobe")
-    if ffprobe is None:
-        raise EncodeFailed("ffprobe is not installed (Debian: apt-get install ffmpeg)")
-    done = subprocess.run(
-        [ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise EncodeFailed(f"ffprobe could not read {path.name}: {done.stderr.decode(errors='replace')}")
-    return float(json.loads(done.stdout)["format"]["duration"])

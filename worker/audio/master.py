@@ -19,7 +19,7 @@ from types import TracebackType
 
 import structlog
 
-from kontho.schemas import AudioFormat, Loudness
+from kontho.jobspec import AudioFormat, Loudness
 from worker.audio.assemble import WavAssembler
 from worker.audio.loudness import PRESETS, gain_filter
 from worker.audio.meter import LoudnessMeter

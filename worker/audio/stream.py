@@ -21,7 +21,7 @@ from types import TracebackType
 import structlog
 
 from kontho.errors import EncodeFailed
-from kontho.schemas import AudioFormat
+from kontho.jobspec import AudioFormat
 from worker.audio.encode import codec_args, ffmpeg_binary
 
 log = structlog.get_logger(__name__)

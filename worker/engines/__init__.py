@@ -8,17 +8,22 @@ from kontho.voices import Voice
 from worker.engines.base import Engine
 from worker.engines.espeak import EspeakEngine
 
-__all__ = ["Engine", "EspeakEngine", "engine_for"]
+__all__ = ["Engine", "EspeakEngine", "load_engine"]
 
 
-def engine_for(voice: Voice, settings: Settings) -> Engine:
+def load_engine(voice: Voice, settings: Settings) -> Engine:
+    """The voice's engine, loaded and ready to synthesize."""
+    engine: Engine
     if voice.engine == "espeak":
-        return EspeakEngine(voice)
-    if voice.engine == "vits":
+        engine = EspeakEngine(voice)
+    elif voice.engine == "vits":
         # Imported here so a worker that only speaks espeak-ng never imports torch.
         from worker.engines.vits import VitsEngine
 
-        return VitsEngine(voice, settings)
-    raise EngineUnavailable(
-        f"voice {voice.id!r} needs engine {voice.engine!r}, which this worker does not have"
-    )
+        engine = VitsEngine(voice, settings)
+    else:
+        raise EngineUnavailable(
+            f"voice {voice.id!r} needs engine {voice.engine!r}, which this worker does not have"
+        )
+    engine.load()
+    return engine

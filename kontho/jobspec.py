@@ -1,0 +1,103 @@
+"""What a job asks for, defined once: the API's request, the stored record and the worker all read this.
+
+``JobOptions`` is what a client may send; ``JobSpec`` is the same options once the API has resolved them
+at submit time (the voice chosen, the text format decided, an EPUB's title and author filled in). The
+record carries the ``JobSpec`` whole and the worker reads it whole, so a new option is a field here, the
+code that uses it, and a test.
+
+Only structural limits live here: they hold for every stored record. Policy that may tighten over time
+(which webhook addresses are allowed, which voices a tenant may use) is checked by the API at submit
+time, so a record stored under an older policy still reads.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AudioFormat(StrEnum):
+    MP3 = "mp3"
+    WAV = "wav"
+    FLAC = "flac"
+    OGG = "ogg"  # Opus in an Ogg container
+    M4B = "m4b"  # AAC in MP4, with chapter markers: the audiobook format
+
+    @property
+    def content_type(self) -> str:
+        return {
+            AudioFormat.MP3: "audio/mpeg",
+            AudioFormat.WAV: "audio/wav",
+            AudioFormat.FLAC: "audio/flac",
+            AudioFormat.OGG: "audio/ogg",
+            AudioFormat.M4B: "audio/mp4",
+        }[self]
+
+
+class Loudness(StrEnum):
+    """Loudness presets: EBU R128 integrated loudness, true peak at most -1.5 dBTP."""
+
+    AUDIOBOOK = "audiobook"  # -18 LUFS
+    PODCAST = "podcast"  # -16 LUFS
+    OFF = "off"
+
+
+TextFormat = Literal["plain", "markdown"]
+
+VOICE_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+MAX_TITLE_LENGTH = 300
+MAX_WEBHOOK_URL_LENGTH = 2048
+
+
+class JobOptions(BaseModel):
+    """How a job is to be read and delivered; every field has a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    voice: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=VOICE_ID_PATTERN,
+        description="Voice id (GET /v1/voices); the default voice if absent.",
+    )
+    format: AudioFormat = Field(default=AudioFormat.MP3, description="Audio format of the result.")
+    title: str | None = Field(
+        default=None, max_length=MAX_TITLE_LENGTH, description="Title stored in the audio's metadata."
+    )
+    author: str | None = Field(
+        default=None, max_length=MAX_TITLE_LENGTH, description="Author, in the audio's metadata."
+    )
+    subtitles: bool = Field(
+        default=False, description="Also produce SRT and WebVTT subtitles and JSON sentence marks."
+    )
+    text_format: TextFormat | None = Field(
+        default=None,
+        description="markdown: # and ## headings start chapters; plain: see the README. Default: plain for "
+        "text, the upload's content type for an upload (an EPUB's chapters come from its table of contents).",
+    )
+    skip_front_matter: bool = Field(
+        default=True, description="EPUB: leave out the cover, title page, copyright page and contents."
+    )
+    read_chapter_titles: bool = Field(default=True, description="Read each chapter's heading aloud.")
+    chapter_files: bool = Field(default=False, description="Also one audio file per chapter.")
+    loudness: Loudness = Field(
+        default=Loudness.AUDIOBOOK,
+        description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=MAX_WEBHOOK_URL_LENGTH,
+        pattern=r"^[hH][tT][tT][pP][sS]?://",
+        description="Receives a signed POST when the job completes, fails or is cancelled (see the README).",
+    )
+
+
+class JobSpec(JobOptions):
+    """The options as the job runs them: resolved once, at submit, and never changed after."""
+
+    voice: str = Field(max_length=64, description="The voice the job is read with.")
+    text_format: TextFormat = Field(
+        default="plain", description="How the stored text is read: plain, or Markdown headings as chapters."
+    )
