@@ -17,7 +17,7 @@ from kontho import keys
 from kontho.ids import is_job_id
 from kontho.schemas import UploadRecord
 from kontho.text.chapters import split_chapters
-from kontho.text.epub import EpubError, read_epub
+from kontho.text.epub import EpubError, EpubReadersBusy, EpubTooLong, read_epub, reading_slot
 from kontho.voices import Voice
 
 # C0 controls but tab, line feed, vertical tab, form feed and carriage return; DEL; lone surrogates (which
@@ -61,7 +61,6 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
     if size > settings.max_upload_bytes:
         limit = settings.max_upload_bytes
         raise _too_large("upload_too_large", "upload", f"the uploaded file has {size:,} bytes", limit)
-    data = services.store.get_bytes(keys.upload_file(upload.tenant, upload.id)) or b""
     if upload.content_type == "application/epub+zip":
         if body.text_format is not None:
             raise _unprocessable(
@@ -70,10 +69,24 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
                 field="text_format",
             )
         try:
-            book = read_epub(data, skip_front_matter=body.skip_front_matter)
+            with reading_slot():  # the download too: both cost memory, the file's and its text's
+                data = services.store.get_bytes(keys.upload_file(upload.tenant, upload.id)) or b""
+                book = read_epub(
+                    data, skip_front_matter=body.skip_front_matter, max_chars=settings.max_text_chars
+                )
+        except EpubReadersBusy as exc:
+            wait = exc.retry_after_seconds
+            message = f"the server is reading as many EPUBs as it can at once; try again in {wait} seconds"
+            raise ApiError(
+                503, ErrorBody(code="busy", field="upload", message=message), {"Retry-After": str(wait)}
+            ) from exc
+        except EpubTooLong as exc:
+            what = f"the EPUB's text has more than {exc.limit:,} characters (reading stopped there)"
+            raise _too_large("text_too_long", "upload", what, exc.limit) from exc
         except EpubError as exc:
             raise _unprocessable("invalid_epub", f"the upload is not a readable EPUB: {exc}") from exc
         return JobInput(book.to_markdown(), "markdown", book.title, book.author, upload.id)
+    data = services.store.get_bytes(keys.upload_file(upload.tenant, upload.id)) or b""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -19,29 +19,38 @@ Each block element is a paragraph and ``<br>`` a space. Scripts, styles, navigat
 annotations, notes, note references and page-break markers say nothing: a listener cannot follow a note,
 and page numbers belong to print. Markdown block marks opening a paragraph are dropped, so a paragraph
 reading ``# ...`` cannot become a chapter heading.
+
+Documents are read as they unpack, never whole: with ``max_chars``, reading stops as soon as the text kept
+passes it (``EpubTooLong``), so what a book's size costs in memory is bounded by the limit, not the file.
 """
 
 from __future__ import annotations
 
-import io
 import re
+import threading
 import unicodedata
-import zipfile
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from html.entities import html5
-from posixpath import basename, dirname, join, normpath
+from posixpath import basename
 from typing import Any
-from urllib.parse import unquote
 
-import ebooklib
-from ebooklib import epub
 from lxml import etree
 
+from kontho.text.epub_package import EpubArchive, EpubError, Package, SpineItem
 from kontho.text.numbers import to_bangla_digits
+from kontho.text.xhtml import local_name, numeric_entities_in_pieces, parser
 
-_MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # a zip bomb must not take the API's memory
+__all__ = [
+    "EpubBook",
+    "EpubChapter",
+    "EpubError",
+    "EpubReadersBusy",
+    "EpubTooLong",
+    "read_epub",
+    "reading_slot",
+]
+
 # fmt: off
 _FRONT_TYPES = frozenset({
     "cover", "titlepage", "halftitlepage", "toc", "loi", "lot", "landmarks", "copyright-page", "imprint",
@@ -70,13 +79,42 @@ _FRONT_NAME = re.compile(
     r"(?<![a-z])(cover|title|titlepage|halftitle|copyright|toc|contents|colophon|imprint)(?![a-z])"
 )
 _MARKDOWN_START = re.compile(r"^(?:#+|>|[-*+]|\d+[.)])(?:\s+|$)")
-_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
-_XML_ENTITIES = frozenset([b"amp", b"lt", b"gt", b"quot", b"apos"])
 _EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+_SPACES = re.compile(r"\s+")
+_SQUEEZE_AT = 64 * 1024
+_READING_SLOTS = threading.BoundedSemaphore(2)
+SLOT_WAIT_SECONDS = 3.0
+"""How long a read waits for a slot; short, because the thread waiting is one of a server's few."""
 
 
-class EpubError(ValueError):
-    """The bytes are not a readable EPUB; the message says what is wrong, for a person."""
+class EpubTooLong(ValueError):
+    """The book's text passes the character limit; reading stopped there."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the EPUB's text has more than {limit:,} characters")
+        self.limit = limit
+
+
+class EpubReadersBusy(RuntimeError):
+    """Every reading slot stayed taken for the whole wait."""
+
+    retry_after_seconds = 5
+
+
+@contextmanager
+def reading_slot() -> Iterator[None]:
+    """One of the process's two EPUB reading slots, held for the block; ``EpubReadersBusy`` if none frees
+    up within ``SLOT_WAIT_SECONDS``.
+
+    A read holds the upload's bytes and up to the character limit's worth of text, so two slots bound what
+    any number of EPUB submissions at once can take of a process's memory.
+    """
+    if not _READING_SLOTS.acquire(timeout=SLOT_WAIT_SECONDS):
+        raise EpubReadersBusy(f"every EPUB reading slot stayed taken for {SLOT_WAIT_SECONDS:g} seconds")
+    try:
+        yield
+    finally:
+        _READING_SLOTS.release()
 
 
 @dataclass(frozen=True)
@@ -108,51 +146,62 @@ class EpubBook:
         return "\n\n".join(parts) + "\n"
 
 
-def read_epub(data: bytes, skip_front_matter: bool = True) -> EpubBook:
-    book = _open(data)
-    docs = {normpath(item.get_name()): item for item in book.get_items_of_type(ebooklib.ITEM_DOCUMENT)}
-    firsts, splits = _contents(book, docs)
-    guide: dict[str, str] = {}
-    for ref in book.guide:
-        if (target := _resolve(ref.get("href") or "", docs, [""])) is not None:
-            guide.setdefault(target[0], (ref.get("type") or "").lower())
+def read_epub(data: bytes, skip_front_matter: bool = True, max_chars: int | None = None) -> EpubBook:
+    """The book's chapters; ``EpubTooLong`` once the text kept passes ``max_chars``.
 
-    chapters: list[EpubChapter] = []
-    skipped: list[str] = []
-    for idref, linear in book.spine:
-        item = book.get_item_with_id(idref)
-        if item is None:
-            continue
-        href, key = item.get_name(), normpath(item.get_name())
-        if key not in docs or isinstance(item, epub.EpubNav) or "nav" in getattr(item, "properties", []):
-            skipped.append(href)
-            continue
-        # The file as stored: ebooklib's get_content() re-renders a document and loses the body's marks.
-        raw = item.content or b""
-        root = _parse(raw.encode("utf-8") if isinstance(raw, str) else raw)
-        reader = _Reader(firsts[key][1] if key in firsts else None, dict(splits.get(key, {})))
-        if root is not None:
-            reader.walk(root)
-            reader.flush("")
-        parts = [part for part in reader.parts if part.paragraphs]
-        front = linear == "no" or isinstance(item, epub.EpubCoverHtml) or _is_front(key, root, guide)
-        if not parts or (skip_front_matter and front):
-            skipped.append(href)
-            continue
-        for part in parts:
-            title = part.title or part.heading
-            text = "\n\n".join(_without_title(part, title))
-            if title is None and firsts and chapters:  # a long chapter's next file
-                chapters[-1] = replace(
-                    chapters[-1], text="\n\n".join(t for t in (chapters[-1].text, text) if t)
-                )
-            else:
-                chapters.append(EpubChapter(title, text, href))
+    ``EpubError`` when the bytes are not a readable EPUB.
+    """
+    with EpubArchive(data) as archive:
+        package = archive.package
+        firsts, splits = _contents(package)
+        chapters: list[EpubChapter] = []
+        skipped: list[str] = []
+        kept = 0
+        for item in package.spine:
+            front = not item.linear or item.cover
+            if not item.document or item.navigation or (skip_front_matter and front):
+                skipped.append(item.href)  # read for nothing: it would be left out whatever it says
+                continue
+            room = None if max_chars is None else max_chars - kept
+            first = firsts.get(item.key)
+            reader = _Reader(first[1] if first else None, dict(splits.get(item.key, {})), room)
+            _read(archive, item, reader)
+            front = front or _is_front(item.key, reader.types, package.guide)
+            if skip_front_matter and front:
+                skipped.append(item.href)
+                continue
+            if reader.full:
+                raise EpubTooLong(max_chars or 0)
+            parts = [part for part in reader.parts if part.paragraphs]
+            if not parts:
+                skipped.append(item.href)
+                continue
+            kept += reader.characters
+            for part in parts:
+                title = part.title or part.heading
+                text = "\n\n".join(_without_title(part, title))
+                if title is None and firsts and chapters:  # a long chapter's next file
+                    chapters[-1] = replace(
+                        chapters[-1], text="\n\n".join(t for t in (chapters[-1].text, text) if t)
+                    )
+                else:
+                    chapters.append(EpubChapter(title, text, item.href))
     if not chapters:
         raise EpubError("the EPUB has no readable text: every document in its spine is empty or front matter")
-    return EpubBook(
-        _metadata(book, "title"), _metadata(book, "creator"), _metadata(book, "language"), chapters, skipped
-    )
+    return EpubBook(package.title, package.author, package.language, chapters, skipped)
+
+
+def _read(archive: EpubArchive, item: SpineItem, reader: _Reader) -> None:
+    """Feed the document to ``reader`` as it unpacks, until it ends or the reader is full."""
+    xml = parser(reader)
+    try:
+        for piece in numeric_entities_in_pieces(archive.pieces(item.path)):
+            xml.feed(piece)
+            if reader.full:
+                return
+        xml.close()
+    except etree.XMLSyntaxError:  # what recovery could not mend ends the document; what came before stays
+        reader.close()
 
 
 @dataclass
@@ -165,33 +214,76 @@ class _Part:
 
 
 class _Reader:
-    """Paragraphs of one XHTML document, cut into parts where the table of contents points into it."""
+    """The parser's target for one XHTML document: its paragraphs, cut into parts where the table of
+    contents points into it, and the ``epub:type`` of its body and the body's children."""
 
-    def __init__(self, title: str | None, splits: dict[str, str]) -> None:
+    def __init__(self, title: str | None, splits: dict[str, str], room: int | None) -> None:
         self.parts = [_Part(title)]
         self.splits = splits
-        self.words: list[str] = []
+        self.room = room
+        self.types: set[str] = set()
+        self.characters = 0
+        """Characters of the paragraphs so far."""
+        # The paragraph under way: text as the parser gave it, then squeezed in pieces of _SQUEEZE_AT,
+        # so that a paragraph without end costs what its words do, and is counted as it grows.
+        self._raw: list[str] = []
+        self._raw_length = 0
+        self._squeezed: list[str] = []
+        self._squeezed_length = 0
+        self._open: list[str] = []
+        self._silent = 0
+        self._body: int | None = None
+        """How many elements were open when the body started; -1 once it has ended."""
 
-    def walk(self, element: Any) -> None:
-        name = _local(element.tag)
-        if name in _SILENT_TAGS or _types(element) & _SILENT_TYPES:
+    @property
+    def full(self) -> bool:
+        return self.room is not None and self.characters + self._squeezed_length > self.room
+
+    def start(self, tag: str, attrib: Any) -> None:
+        name, types = local_name(tag), _types(attrib)
+        if self._body is None and name == "body":
+            self._body = len(self._open)
+            self.types |= types
+        elif self._body is not None and len(self._open) == self._body + 1:
+            self.types |= types
+        self._open.append(name)
+        if self._silent or name in _SILENT_TAGS or types & _SILENT_TYPES:
+            self._silent += 1
             return
-        anchor = element.get("id")
+        anchor = attrib.get("id")
         if name in _BLOCKS or anchor in self.splits:
             self.flush("")  # text before a block is a paragraph of its own
         if anchor in self.splits:
             self.parts.append(_Part(self.splits.pop(anchor)))
-        self.words.append(" " if name == "br" else element.text or "")
-        for child in element:
-            if isinstance(child.tag, str):
-                self.walk(child)
-            self.words.append(child.tail or "")
-        if name in _BLOCKS:
+        if name == "br":
+            self.data(" ")
+
+    def end(self, tag: str) -> None:
+        name = self._open.pop() if self._open else ""
+        if self._body == len(self._open):
+            self._body = -1
+        if self._silent:
+            self._silent -= 1
+        elif name in _BLOCKS:
             self.flush(name)
 
+    def data(self, text: str) -> None:
+        if self._silent:
+            return
+        self._raw.append(text)
+        self._raw_length += len(text)
+        if self._raw_length > _SQUEEZE_AT:
+            self._squeeze()
+
+    def close(self) -> _Reader:
+        self.flush("")
+        return self
+
     def flush(self, name: str) -> None:
-        text = _clean("".join(self.words))
-        self.words.clear()
+        self._squeeze()
+        text = _unmarked("".join(self._squeezed).strip())
+        self._squeezed.clear()
+        self._squeezed_length = 0
         if not text:
             return
         part = self.parts[-1]
@@ -200,95 +292,33 @@ class _Reader:
         if not part.paragraphs:
             part.leads_with_heading = name in _HEADINGS
         part.paragraphs.append(text)
+        self.characters += len(text)
+
+    def _squeeze(self) -> None:
+        """Soft hyphens out, every run of white space one space, with the paragraph's text so far."""
+        text = _SPACES.sub(" ", "".join(self._raw).replace("\u00ad", ""))
+        self._raw.clear()
+        self._raw_length = 0
+        if text[:1] == " " and (not self._squeezed or self._squeezed[-1][-1:] == " "):
+            text = text[1:]
+        if text:
+            self._squeezed.append(text)
+            self._squeezed_length += len(text)
 
 
-def _open(data: bytes) -> Any:
-    if not data:
-        raise EpubError("the file is empty")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise EpubError("the file is not a ZIP archive, so it is not an EPUB") from exc
-    if "META-INF/container.xml" not in names:
-        raise EpubError("the ZIP archive has no META-INF/container.xml, so it is not an EPUB")
-    if unpacked > _MAX_UNPACKED_BYTES:
-        raise EpubError(f"the archive unpacks to {unpacked:,} bytes; the limit is {_MAX_UNPACKED_BYTES:,}")
-    # The option is passed either way because ebooklib warns when it is left out. The EPUB 3 navigation
-    # document gives the contents first; when it is broken the NCX may still give them.
-    with suppress(Exception):
-        return epub.read_epub(io.BytesIO(data), {"ignore_ncx": True})
-    try:
-        return epub.read_epub(io.BytesIO(data), {"ignore_ncx": False})
-    except KeyError as exc:
-        raise EpubError(f"the EPUB names a file its archive does not hold ({exc.args[0]!s:.120})") from exc
-    except Exception as exc:  # ebooklib lets its parsers' errors through, of any type
-        detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-        raise EpubError(
-            f"the EPUB's container, package document or table of contents is malformed ({detail!s:.200})"
-        ) from exc
-
-
-def _contents(
-    book: Any, docs: dict[str, Any]
-) -> tuple[dict[str, tuple[str, str]], dict[str, dict[str, str]]]:
+def _contents(package: Package) -> tuple[dict[str, tuple[str, str]], dict[str, dict[str, str]]]:
     """Per document: its first contents entry (fragment, title), and the later ones' titles by fragment."""
-    ncx = next((item for item in book.get_items() if isinstance(item, epub.EpubNcx)), None)
-    bases = ["", dirname(ncx.get_name())] if ncx is not None else [""]  # NCX links are relative to the NCX
     firsts: dict[str, tuple[str, str]] = {}
     splits: dict[str, dict[str, str]] = {}
-    for href, title in _toc_entries(book.toc):
-        target = _resolve(href, docs, bases)
-        if target is None or not title:
-            continue
-        name, fragment = target
-        if name not in firsts:
-            firsts[name] = (fragment, title)
-        elif fragment and fragment != firsts[name][0]:
-            splits.setdefault(name, {}).setdefault(fragment, title)
+    for entry in package.contents:
+        if entry.key not in firsts:
+            firsts[entry.key] = (entry.fragment, entry.title)
+        elif entry.fragment and entry.fragment != firsts[entry.key][0]:
+            splits.setdefault(entry.key, {}).setdefault(entry.fragment, entry.title)
     return firsts, splits
 
 
-def _toc_entries(toc: object) -> Iterator[tuple[str, str]]:
-    """(href, title) of every contents entry in reading order, a section before its children."""
-    for entry in toc if isinstance(toc, list) else [toc]:
-        if isinstance(entry, tuple) and len(entry) == 2:
-            yield from _toc_entries(entry[0])
-            yield from _toc_entries(entry[1])
-        elif isinstance(entry, epub.Link | epub.Section):
-            yield getattr(entry, "href", "") or "", " ".join((entry.title or "").split())
-
-
-def _resolve(href: str, docs: dict[str, Any], bases: list[str]) -> tuple[str, str] | None:
-    path, _, fragment = unquote(href).partition("#")
-    for base in bases:
-        name = normpath(join(base, path))
-        if path and name in docs:
-            return name, fragment
-    return None
-
-
-def _parse(content: bytes) -> Any:
-    # XHTML named entities other than XML's own are undefined without the DTD, and libxml2's recovery then
-    # drops every entity after the first; numeric references mean the same and always parse.
-    content = _ENTITY.sub(_numeric_entity, content)
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
-    try:
-        return etree.fromstring(content, parser)
-    except etree.XMLSyntaxError:  # nothing a recovering parser can make a document of
-        return None
-
-
-def _numeric_entity(match: re.Match[bytes]) -> bytes:
-    name = match.group(1)
-    chars = None if name in _XML_ENTITIES else html5.get(name.decode("ascii") + ";")
-    return b"".join(b"&#%d;" % ord(c) for c in chars) if chars else match.group(0)
-
-
-def _is_front(key: str, root: Any, guide: dict[str, str]) -> bool:
-    body = next(root.iter("{*}body"), None) if root is not None else None
-    types: set[str] = set().union(*map(_types, [body, *body])) if body is not None else set()
+def _is_front(key: str, types: set[str], guide: dict[str, str]) -> bool:
     if types:
         return bool(types & _FRONT_TYPES) and not types & _AUTHORED_TYPES
     if key in guide:
@@ -314,25 +344,11 @@ def _key(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNM")
 
 
-def _clean(text: str) -> str:
-    text = " ".join(text.replace("\u00ad", "").split())
+def _unmarked(text: str) -> str:
     while (unmarked := _MARKDOWN_START.sub("", text, count=1)) != text:
         text = unmarked
     return text
 
 
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
-
-
-def _types(element: Any) -> set[str]:
-    if not isinstance(element.tag, str):
-        return set()
-    return set((element.get(_EPUB_TYPE) or element.get("epub:type") or "").lower().split())
-
-
-def _metadata(book: Any, name: str) -> str | None:
-    for value, _ in book.get_metadata("DC", name):
-        if isinstance(value, str) and (text := " ".join(value.split())):
-            return text
-    return None
+def _types(attrib: Any) -> set[str]:
+    return set((attrib.get(_EPUB_TYPE) or attrib.get("epub:type") or "").lower().split())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,8 +13,10 @@ from api.app import create_app
 from devstack.provision import Resources
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
+from kontho.text import epub
 from kontho.text.chunking import plan_chunks
 from tests.conftest import AUTH
+from tests.epubs import build_epub, build_long_chapter_epub
 
 
 def _nothing_stored(store: JobStore) -> bool:
@@ -153,3 +157,41 @@ def test_a_200000_character_sentence_without_punctuation_or_spaces_is_chunked_sa
     preview = api.post("/v1/text/preview", json={"text": "কি" * 10_000})
     assert preview.status_code == 200
     assert max(len(c["text"]) for c in preview.json()["chunks"]) <= 400
+
+
+def _upload_epub(api: TestClient, data: bytes) -> str:
+    upload = api.post("/v1/uploads", json={"content_type": "application/epub+zip", "bytes": len(data)}).json()
+    assert httpx.put(upload["url"], content=data, headers=upload["headers"]).status_code == 200
+    upload_id: str = upload["id"]
+    return upload_id
+
+
+def test_an_epub_whose_text_passes_the_limit_is_413_naming_the_upload_and_the_limit(
+    api: TestClient, store: JobStore, tmp_path: Path
+) -> None:
+    # 12 MiB of text in a 40 kB file: far past the 2,000,000 characters a job may have.
+    data = build_long_chapter_epub(tmp_path / "long.epub", 12 * 2**20)
+    upload_id = _upload_epub(api, data)
+    response = api.post("/v1/jobs", json={"upload": upload_id})
+    assert response.status_code == 413, response.text
+    assert response.json()["error"] == {
+        "code": "text_too_long",
+        "field": "upload",
+        "message": "the EPUB's text has more than 2,000,000 characters (reading stopped there); "
+        "the limit is 2,000,000",
+    }
+    assert not [key for key in store.list_keys("tenants/") if "/jobs/" in key]  # no job was made
+
+
+def test_an_epub_that_finds_every_reading_slot_taken_is_503_with_retry_after(
+    api: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload_id = _upload_epub(api, build_epub(tmp_path / "book.epub", [("এক", "প্রথম কথা।")]))
+    monkeypatch.setattr(epub, "SLOT_WAIT_SECONDS", 0.2)
+    with epub.reading_slot(), epub.reading_slot():  # two books are being read
+        response = api.post("/v1/jobs", json={"upload": upload_id})
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "busy"
+    assert response.json()["error"]["field"] == "upload"
+    assert api.post("/v1/jobs", json={"upload": upload_id}).status_code == 202  # the slots are free again

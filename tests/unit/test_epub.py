@@ -4,6 +4,9 @@ read as a person would, and files that are not EPUBs refused with the reason."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import time
 import zipfile
 from html import escape
 from pathlib import Path
@@ -12,9 +15,10 @@ import pytest
 from ebooklib import epub
 
 from kontho.text.chapters import split_chapters
-from kontho.text.epub import EpubBook, EpubChapter, EpubError, read_epub
+from kontho.text.epub import EpubBook, EpubChapter, EpubError, EpubTooLong, read_epub
 from kontho.text.unicode import normalize_unicode
 from tests.conftest import corpus_chapter
+from tests.epubs import build_long_chapter_epub
 
 FIRST = ("প্রথম অধ্যায়", ["শকুন্তলা বনের পথে হাঁটছিল।", "পাখিরা গান গাইছিল।"])
 SECOND = ("দ্বিতীয় অধ্যায়", ["রাজা দুষ্মন্ত শিকারে এলেন।"])
@@ -288,3 +292,81 @@ def test_the_corpus_book_reads_as_its_four_chapters(tmp_path: Path) -> None:
         assert chapter.text.startswith(" ".join(first.split()))
     found = split_chapters(book.to_markdown(), markdown=True)
     assert [c.title for c in found] == [normalize_unicode(t) for t in titles]
+
+
+_MEASURE = """
+import sys
+from pathlib import Path
+from kontho.text.epub import EpubTooLong, read_epub
+
+def peak() -> int:
+    line = next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+data = Path(sys.argv[1]).read_bytes()
+before = peak()
+try:
+    read_epub(data, max_chars=int(sys.argv[2]))
+    print("read")
+except EpubTooLong as exc:
+    print(f"EpubTooLong: {exc}")
+print(peak() - before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from /proc")
+@pytest.mark.parametrize("one_paragraph", [False, True], ids=["paragraphs", "one-paragraph"])
+def test_a_book_past_the_limit_is_refused_after_reading_no_more_than_the_limit(
+    tmp_path: Path, one_paragraph: bool
+) -> None:
+    # 128 MiB of text in a 0.5 MB file. Read whole, it took the reading process past 600 MB.
+    path = tmp_path / "long.epub"
+    build_long_chapter_epub(path, 128 * 2**20, one_paragraph=one_paragraph)
+    child = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path), "2000000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    outcome, grown = child.stdout.splitlines()
+    assert outcome == "EpubTooLong: the EPUB's text has more than 2,000,000 characters"
+    assert int(grown) < 32 * 2**20, f"reading took the process {int(grown) / 2**20:.0f} MiB higher"
+
+
+def test_the_limit_counts_the_text_kept_and_front_matter_left_out_does_not_count(tmp_path: Path) -> None:
+    cover = _page("cover.xhtml", "<p>" + "প্রচ্ছদের লেখা। " * 500 + "</p>")
+    data = _write(tmp_path, [cover, _chapter(1, *FIRST), _chapter(2, *SECOND)])
+    whole = read_epub(data)
+    kept = len(whole.to_markdown())  # what the API holds to the limit
+    assert read_epub(data, max_chars=kept) == whole  # the long cover is read for nothing and left out
+    with pytest.raises(EpubTooLong, match="more than 20 characters") as refused:
+        read_epub(data, max_chars=20)
+    assert refused.value.limit == 20
+    with pytest.raises(EpubTooLong):
+        read_epub(data, skip_front_matter=False, max_chars=kept)  # now the cover counts
+
+
+def test_entities_a_document_declares_reach_no_file_and_multiply_only_so_far(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("গোপন কথা")
+    laughs = '<!ENTITY l0 "হা">' + "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    doctype = f'<!DOCTYPE html [<!ENTITY secret SYSTEM "file://{secret}">{laughs}]>'
+    page = (
+        f'<?xml version="1.0" encoding="utf-8"?>{doctype}<html xmlns="http://www.w3.org/1999/xhtml">'
+        "<body><p>শুরু &secret; মাঝ &l9; শেষ</p></body></html>"
+    )
+    files = {
+        "mimetype": "application/epub+zip",
+        "META-INF/container.xml": CONTAINER,
+        "OEBPS/content.opf": _package({"c": "c.xhtml"}, ["c"]),
+        "OEBPS/c.xhtml": page,
+    }
+    start = time.monotonic()
+    try:
+        text = read_epub(_zip(files), max_chars=2_000_000).chapters[0].text
+    except EpubTooLong:
+        text = ""
+    assert "গোপন" not in text
+    assert len(text) < 2_000_000
+    assert time.monotonic() - start < 10
