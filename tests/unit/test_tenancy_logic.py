@@ -9,7 +9,7 @@ import pytest
 
 from api.errors import ApiError
 from api.limits import RateLimiter
-from kontho import webhooks
+from kontho import webhook_address, webhook_signing
 from kontho.ids import new_job_id
 from kontho.messages import JobMessage
 from kontho.tenants import Tenant, key_hash
@@ -60,17 +60,17 @@ def test_the_rate_limiter_refills_over_time(monkeypatch: pytest.MonkeyPatch) -> 
 def test_signatures_verify_only_with_the_secret_the_body_and_a_fresh_timestamp() -> None:
     body = b'{"event": "job.completed"}'
     stamp = int(time.time())
-    signature = webhooks.sign("s3cret-s3cret-s3cret", stamp, body)
+    signature = webhook_signing.sign("s3cret-s3cret-s3cret", stamp, body)
     assert signature.startswith("v1=")
-    assert webhooks.verify("s3cret-s3cret-s3cret", str(stamp), signature, body)
-    assert not webhooks.verify("another-secret-here", str(stamp), signature, body)
-    assert not webhooks.verify("s3cret-s3cret-s3cret", str(stamp), signature, body + b"x")
-    assert not webhooks.verify("s3cret-s3cret-s3cret", str(stamp + 1), signature, body)
+    assert webhook_signing.verify("s3cret-s3cret-s3cret", str(stamp), signature, body)
+    assert not webhook_signing.verify("another-secret-here", str(stamp), signature, body)
+    assert not webhook_signing.verify("s3cret-s3cret-s3cret", str(stamp), signature, body + b"x")
+    assert not webhook_signing.verify("s3cret-s3cret-s3cret", str(stamp + 1), signature, body)
     old = stamp - 3600
-    assert not webhooks.verify(
-        "s3cret-s3cret-s3cret", str(old), webhooks.sign("s3cret-s3cret-s3cret", old, body), body
+    assert not webhook_signing.verify(
+        "s3cret-s3cret-s3cret", str(old), webhook_signing.sign("s3cret-s3cret-s3cret", old, body), body
     )
-    assert not webhooks.verify("s3cret-s3cret-s3cret", "yesterday", signature, body)
+    assert not webhook_signing.verify("s3cret-s3cret-s3cret", "yesterday", signature, body)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_signatures_verify_only_with_the_secret_the_body_and_a_fresh_timestamp()
     ],
 )
 def test_webhook_url_forms(url: str, problem: str | None) -> None:
-    found = webhooks.url_problem(url)
+    found = webhook_address.url_problem(url)
     assert (found is None) if problem is None else (found is not None and problem in found)
 
 
@@ -96,7 +96,7 @@ def test_webhook_url_forms(url: str, problem: str | None) -> None:
      ("http://[::1]/", True), ("http://8.8.8.8/", False)],
 )  # fmt: skip
 def test_private_addresses_are_found(url: str, private: bool) -> None:
-    assert (webhooks.private_address(url) is not None) is private
+    assert (webhook_address.private_address(url) is not None) is private
 
 
 def test_a_message_from_before_tenants_reads_as_the_development_tenant() -> None:
