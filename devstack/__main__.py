@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from client.http import KonthoClient
+from client.names import artifact_name, safe_stem
 from devstack.stack import LOCAL_API_KEY, LocalStack
+from devstack.supervisor import WorkerSupervisor
+from kontho.jobspec import AudioFormat
 from kontho.settings import Settings
 
 SAMPLE = Path(__file__).parent / "samples" / "nodir-gan.txt"
@@ -55,8 +59,10 @@ def run(settings: Settings, text_path: Path, audio_format: str) -> int:
             return 1
         _kontho(stack, "usage")
         with KonthoClient(stack.api_url, api_key=LOCAL_API_KEY) as client:
+            title = client.job(job_id)["title"]
             audio = client.result(job_id)["audio"]
-        out = settings.local_out_dir / job_id / f"audio.{audio['format']}"
+        name = artifact_name({"kind": "audio", "format": audio["format"]}, safe_stem(title, fallback=job_id))
+        out = settings.local_out_dir / job_id / name
         print(f"kontho: wrote {out} ({audio['bytes']:,} bytes)")
         print(
             f"kontho: audio duration {audio['duration_seconds']:.1f} s; the job took {wall:.1f} s "
@@ -65,32 +71,44 @@ def run(settings: Settings, text_path: Path, audio_format: str) -> int:
     return 0
 
 
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def serve(settings: Settings) -> int:
+    """The stack in the foreground until Ctrl-C; a worker that dies is restarted (devstack/supervisor.py)."""
     with LocalStack(settings, logs_to_files=False) as stack:
         print(f"\nkontho is serving. API: {stack.api_url}  (docs: {stack.api_url}/docs)")
         print(f"Send 'Authorization: Bearer {LOCAL_API_KEY}'. Workers running: {settings.local_workers}.")
+        print("\nTo use the kontho command with this stack, paste:")
+        print(f"  export KONTHO_URL={shlex.quote(stack.api_url)} KONTHO_API_KEY={shlex.quote(LOCAL_API_KEY)}")
         print(f"\nTo join another worker to this stack ({stack.env_file}):")
         for key, value in stack.worker_env().items():
             print(f"  {key}={value}")
         print(f"\n  set -a && . {stack.env_file} && set +a && .venv/bin/python -m worker\n")
-        print("Ctrl-C stops everything.", flush=True)
+        print("Ctrl-C stops everything. A worker that dies is started again.", flush=True)
+        supervisor = WorkerSupervisor(stack, log=_stderr)
         try:
             while True:
-                stack.check_alive()
+                supervisor.check()
                 time.sleep(1)
         except KeyboardInterrupt:
             print("\nkontho: stopping")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="start the stack, render one text, write it under out/, stop")
     run_parser.add_argument("--text", type=Path, default=SAMPLE, help="UTF-8 text file (default: the sample)")
-    run_parser.add_argument("--format", default="mp3", choices=["mp3", "wav", "flac", "ogg"])
+    run_parser.add_argument("--format", default="mp3", choices=[f.value for f in AudioFormat])
     sub.add_parser("serve", help="run the stack in the foreground until Ctrl-C")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = Settings()
     try:
         if args.command == "run":

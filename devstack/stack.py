@@ -79,16 +79,26 @@ class LocalStack:
         return self
 
     def add_worker(self) -> subprocess.Popen[bytes]:
-        # Workers share one host here: each gets a metrics port of its own.
-        port = free_port()
-        worker = self._spawn(
-            f"worker-{len(self._workers) + 1}",
-            [sys.executable, "-m", "worker"],
-            {"KONTHO_WORKER_METRICS_PORT": str(port)},
-        )
+        worker, port = self._start_worker(len(self._workers))
         self.metrics_ports.append(port)
         self._workers.append(worker)
         return worker
+
+    def restart_worker(self, index: int) -> subprocess.Popen[bytes]:
+        """Start worker ``index`` again after it exited: same log, a fresh metrics port."""
+        if self._workers[index].poll() is None:
+            raise RuntimeError(f"worker {index + 1} is still running")
+        worker, port = self._start_worker(index)
+        self._workers[index], self.metrics_ports[index] = worker, port
+        return worker
+
+    def _start_worker(self, index: int) -> tuple[subprocess.Popen[bytes], int]:
+        # Workers share one host here: each gets a metrics port of its own.
+        port = free_port()
+        worker = self._spawn(
+            f"worker-{index + 1}", [sys.executable, "-m", "worker"], {"KONTHO_WORKER_METRICS_PORT": str(port)}
+        )
+        return worker, port
 
     @property
     def workers(self) -> list[subprocess.Popen[bytes]]:
@@ -112,6 +122,10 @@ class LocalStack:
         if log is not None:
             self._log_files.append(log)
         return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
+
+    def check_api_alive(self) -> None:
+        if self._api is not None and self._api.poll() is not None:
+            raise RuntimeError(f"the api process exited with code {self._api.returncode}")
 
     def check_alive(self) -> None:
         for name, process in [
