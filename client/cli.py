@@ -1,170 +1,251 @@
 """``kontho``: submit books and scripts, follow them, and download what they became.
 
-Where the API is and which key to use come from flags, else the environment (``KONTHO_URL``,
-``KONTHO_API_KEY``), else ``~/.config/kontho/config.toml`` (``url = "…"``, ``api_key = "…"``), else the local
-stack (``http://127.0.0.1:8000``, ``kontho-local-key``).
+Where the API is and which key to use: see ``client/config.py``. Every command that prints a table or a
+record takes ``--json`` and then prints the API's own JSON instead, for scripts. Progress and notices go to
+stderr, so stdout holds only results.
 """
 
 from __future__ import annotations
 
-import os
-import time
-import tomllib
+import sys
+from collections.abc import Callable
+from functools import partial
+from importlib.metadata import PackageNotFoundError, version
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.prompt import Confirm
 
-from client.http import TERMINAL, KonthoApiError, KonthoClient
+from client.config import resolve
+from client.display import (
+    duration,
+    jobs_table,
+    megabytes,
+    print_json,
+    status_lines,
+    usage_table,
+    voices_table,
+)
+from client.http import KonthoApiError, KonthoClient
+from client.inputs import Input, UnsupportedInput, read_input
+from client.progress import StillRunning, follow, phase
+from kontho.jobspec import AudioFormat, Loudness
 
 app = typer.Typer(
     help="Submit books and scripts to kontho, follow them, and download what they became.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help: rich's boxes squeeze an 80-column terminal, and it would read [defaults] as markup.
+    rich_markup_mode=None,
 )
 console = Console()
 errors = Console(stderr=True)
 
-DEFAULT_URL = "http://127.0.0.1:8000"
-DEFAULT_KEY = "kontho-local-key"
-CONFIG_FILE = Path.home() / ".config" / "kontho" / "config.toml"
-_TEXT_SUFFIXES = {".txt": "plain", ".md": "markdown", ".markdown": "markdown"}
+T = TypeVar("T")
+TextFormat = Literal["plain", "markdown"]
 
 Url = Annotated[str | None, typer.Option("--url", help="API address [env KONTHO_URL]", show_default=False)]
 Key = Annotated[
     str | None, typer.Option("--api-key", help="API key [env KONTHO_API_KEY]", show_default=False)
 ]
+Json = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of a table")]
+JobIds = Annotated[list[str], typer.Argument(help="Job ids", show_default=False)]
 
 
-def resolve(url: str | None, api_key: str | None, config_file: Path = CONFIG_FILE) -> tuple[str, str]:
-    """Flags, then the environment, then the config file, then the local stack's defaults."""
-    config: dict[str, Any] = {}
-    if config_file.exists():
-        config = tomllib.loads(config_file.read_text(encoding="utf-8"))
-    return (
-        url or os.environ.get("KONTHO_URL") or str(config.get("url", DEFAULT_URL)),
-        api_key or os.environ.get("KONTHO_API_KEY") or str(config.get("api_key", DEFAULT_KEY)),
-    )
+def _version(value: bool) -> None:
+    if value:
+        try:
+            installed = version("kontho")
+        except PackageNotFoundError:
+            installed = "unknown (not installed)"
+        typer.echo(f"kontho {installed}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+) -> None:
+    """Submit books and scripts to kontho, follow them, and download what they became."""
 
 
 def _client(url: str | None, api_key: str | None) -> KonthoClient:
-    base, key = resolve(url, api_key)
-    return KonthoClient(base, api_key=key)
+    endpoint = resolve(url, api_key)
+    notice = endpoint.notice()
+    if notice:
+        errors.print(notice, highlight=False, soft_wrap=True)
+    return KonthoClient(endpoint.url, api_key=endpoint.api_key)
 
 
-def _describe(job: dict[str, Any]) -> str:
-    p = job["progress"]
-    chapter = f"chapter {p['chapter']}/{p['chapters']}" if p["chapters"] > 1 else ""
-    eta = f"ETA {p['eta_seconds']:.0f} s" if p.get("eta_seconds") else ""
-    return " ".join(x for x in (job["id"], job["status"], chapter, eta) if x)
+def _or_exit(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except KonthoApiError as exc:
+        errors.print(f"[red]error[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
 
 
-def _wait_all(client: KonthoClient, job_ids: list[str], timeout: float) -> list[dict[str, Any]]:
-    """Follow several jobs at once: a bar per job, until every one has ended (or ``timeout``)."""
-    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%")]
-    finished: dict[str, dict[str, Any]] = {}
-    deadline = time.monotonic() + timeout
-    with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
-        tasks = {job_id: bar.add_task(job_id, total=100) for job_id in job_ids}
-        while len(finished) < len(job_ids):
-            for job_id in job_ids:
-                if job_id in finished:
-                    continue
-                job = client.job(job_id)
-                bar.update(tasks[job_id], completed=job["progress"]["percent"], description=_describe(job))
-                if job["status"] in TERMINAL:
-                    finished[job_id] = job
-            if len(finished) < len(job_ids):
-                if time.monotonic() > deadline:
-                    waiting = ", ".join(j for j in job_ids if j not in finished)
-                    errors.print(f"[red]still not done after {timeout:.0f} s[/red]: {waiting}")
-                    raise typer.Exit(1)
-                time.sleep(1.0)
-    return [finished[job_id] for job_id in job_ids]
+def _follow(client: KonthoClient, labels: dict[str, str], timeout: float) -> list[dict[str, Any]]:
+    try:
+        return _or_exit(lambda: follow(client, labels, timeout, errors))
+    except StillRunning as exc:
+        errors.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from exc
 
 
-def _report(job: dict[str, Any]) -> None:
+def _report(job: dict[str, Any], label: str) -> None:
     if job["status"] == "completed":
-        seconds = job["progress"]["audio_seconds"]
-        console.print(f"[green]{job['id']} completed[/green]: {seconds / 60:.1f} min of audio")
+        audio = duration(job["progress"]["audio_seconds"])
+        console.print(f"{job['id']}  {label}  completed  {audio} of audio", highlight=False)
     else:
         error = job.get("error") or {}
-        errors.print(f"[red]{job['id']} {job['status']}[/red]: {error.get('message', '')}")
+        errors.print(f"[red]{job['id']}  {label}  {job['status']}[/red]: {error.get('message', '')}")
+
+
+def _read_all(files: list[Path], text_format: TextFormat | None) -> list[Input]:
+    """Every file checked before any is sent, so a refused one does not leave half a batch submitted."""
+    inputs, refused = [], []
+    for path in files:
+        try:
+            inputs.append(read_input(path, text_format))
+        except UnsupportedInput as exc:
+            refused.append(str(exc))
+    for message in refused:
+        errors.print(f"[red]refused[/red] {message}", highlight=False)
+    if refused:
+        errors.print("nothing was submitted")
+        raise typer.Exit(2)
+    return inputs
 
 
 @app.command()
 def submit(
     files: Annotated[
-        list[Path], typer.Argument(exists=True, dir_okay=False, help="Text, Markdown or EPUB files")
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, help=".txt, .md/.markdown (UTF-8) or .epub files"),
     ],
     voice: Annotated[str | None, typer.Option(help="Voice id (see: kontho voices)")] = None,
-    audio_format: Annotated[str, typer.Option("--format", help="mp3, ogg, wav, flac or m4b")] = "mp3",
+    audio_format: Annotated[AudioFormat | None, typer.Option("--format", help="Audio format [mp3]")] = None,
     title: Annotated[str | None, typer.Option(help="Title (default: the file name)")] = None,
+    author: Annotated[str | None, typer.Option(help="Author, in the audio's metadata")] = None,
+    loudness: Annotated[
+        Loudness | None, typer.Option(help="audiobook -18 LUFS, podcast -16 LUFS, off [audiobook]")
+    ] = None,
     subtitles: Annotated[bool, typer.Option(help="Also SRT, WebVTT and sentence marks")] = False,
-    wait: Annotated[bool, typer.Option(help="Wait for each job and show its progress")] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for each job")] = 7200,
+    chapter_files: Annotated[bool, typer.Option(help="Also one audio file per chapter")] = False,
+    read_chapter_titles: Annotated[bool, typer.Option(help="Read each chapter's heading aloud")] = True,
+    text_format: Annotated[
+        TextFormat | None,
+        typer.Option(help="How to read the text [from the suffix: .md is markdown, else plain]"),
+    ] = None,
+    skip_front_matter: Annotated[
+        bool, typer.Option(help="EPUB: leave out cover, title page, copyright and contents")
+    ] = True,
+    webhook_url: Annotated[
+        str | None, typer.Option(help="Receives a signed POST when the job ends (see the README)")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Follow the jobs with a bar each until all are done")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the jobs")] = 7200,
+    as_json: Json = False,
     url: Url = None,
     api_key: Key = None,
 ) -> None:
-    """Submit each file as a job, one line per job; with --wait, then a bar per job until all are done."""
+    """Submit files as jobs, a line each.
+
+    With --wait, then a bar per job until all are done. Options left out take the API's defaults.
+    """
+    inputs = _read_all(files, text_format)
+    options: dict[str, Any] = {
+        "subtitles": subtitles,
+        "chapter_files": chapter_files,
+        "read_chapter_titles": read_chapter_titles,
+        "skip_front_matter": skip_front_matter,
+    }
+    chosen = {"voice": voice, "format": audio_format, "author": author, "loudness": loudness}
+    options.update({k: str(v) for k, v in chosen.items() if v is not None})
+    if webhook_url is not None:
+        options["webhook_url"] = webhook_url
     failed = False
-    submitted: list[str] = []
+    submitted: dict[str, str] = {}
+    jobs: list[dict[str, Any]] = []
     with _client(url, api_key) as client:
-        for path in files:
-            options: dict[str, Any] = {"format": audio_format, "subtitles": subtitles}
-            if voice:
-                options["voice"] = voice
+        for item in inputs:
             try:
-                if path.suffix.lower() == ".epub":
-                    job = client.submit_upload(client.upload(path), title=title, **options)
+                if item.text is not None:
+                    job = client.submit(
+                        item.text, text_format=item.text_format, title=title or item.path.stem, **options
+                    )
                 else:
-                    text_format = _TEXT_SUFFIXES.get(path.suffix.lower(), "plain")
-                    text = path.read_text(encoding="utf-8")
-                    job = client.submit(text, text_format=text_format, title=title or path.stem, **options)
+                    upload = client.upload(item.path)
+                    extra = {"text_format": item.text_format} if item.text_format else {}
+                    job = client.submit_upload(upload, title=title, **extra, **options)
             except KonthoApiError as exc:
-                errors.print(f"[red]{path}[/red]: {exc}")
+                errors.print(f"[red]{item.path}[/red]: {exc}", highlight=False)
                 failed = True
                 continue
-            console.print(f"{job['id']}  {path.name}  {job['status']}")
-            submitted.append(job["id"])
+            if not as_json:
+                console.print(f"{job['id']}  {item.path.name}  {job['status']}", highlight=False)
+            submitted[job["id"]] = item.path.name
+            jobs.append(job)
         if wait and submitted:
-            for finished in _wait_all(client, submitted, timeout):
-                _report(finished)
-                failed |= finished["status"] != "completed"
+            jobs = _follow(client, submitted, timeout)
+            for job in jobs:
+                if not as_json:
+                    _report(job, submitted[job["id"]])
+                failed |= job["status"] != "completed"
+    if as_json:
+        print_json(jobs)
     if failed:
         raise typer.Exit(1)
 
 
 @app.command()
-def status(job_id: str, url: Url = None, api_key: Key = None) -> None:
-    """One job's status and progress."""
+def status(job_id: str, as_json: Json = False, url: Url = None, api_key: Key = None) -> None:
+    """One job: state, phase, progress and ETA.
+
+    Durations as h:mm:ss, sizes in MB, times in UTC.
+    """
     with _client(url, api_key) as client:
         job = _or_exit(lambda: client.job(job_id))
-    p = job["progress"]
-    console.print(
-        f"{job['id']}  {job['status']}  {p['done']}/{p['total']} chunks ({p['percent']:.1f}%)  "
-        f"chapter {p['chapter']}/{p['chapters']}  {p['audio_seconds']:.0f} s of audio"
-    )
+    if as_json:
+        print_json(job)
+        return
+    for line in status_lines(job, phase(job)):
+        console.print(line, highlight=False)
     if job.get("error"):
-        errors.print(f"[red]{job['error']['code']}[/red]: {job['error']['message']}")
+        errors.print(f"[red]{job['error']['code']}[/red]: {job['error']['message']}", highlight=False)
 
 
 @app.command("wait")
 def wait_for(
-    job_id: str,
+    job_ids: JobIds,
     timeout: Annotated[float, typer.Option(help="Seconds to wait")] = 7200,
+    as_json: Json = False,
     url: Url = None,
     api_key: Key = None,
 ) -> None:
-    """Follow a job to its end with a progress bar (chapter, percent, ETA)."""
+    """Follow jobs to their end, a bar each.
+
+    Each bar is labelled by the job's title and shows its phase (planning, rendering, encoding and
+    uploading), percent and ETA.
+    """
     with _client(url, api_key) as client:
-        [job] = _wait_all(client, [job_id], timeout)
-    _report(job)
-    if job["status"] != "completed":
+        labels = {}
+        for job_id in job_ids:
+            job = _or_exit(partial(client.job, job_id))
+            labels[job_id] = job.get("title") or job_id
+        jobs = _follow(client, labels, timeout)
+    if as_json:
+        print_json(jobs)
+    else:
+        for job in jobs:
+            _report(job, labels[job["id"]])
+    if any(job["status"] != "completed" for job in jobs):
         raise typer.Exit(1)
 
 
@@ -175,31 +256,99 @@ def download(
     url: Url = None,
     api_key: Key = None,
 ) -> None:
-    """Every artifact of a completed job: audio, chapter files, subtitles, marks, manifest."""
+    """Download a completed job's files.
+
+    Every artifact (audio, chapter files, subtitles, marks, manifest) into OUT/JOB_ID/, named after the
+    job's title as the API names them: শকুন্তলা.m4b, শকুন্তলা - subtitles.srt, ….
+    """
     with _client(url, api_key) as client:
         paths = _or_exit(lambda: client.download_all(job_id, out / job_id))
     for path in paths:
-        console.print(f"{path}  {path.stat().st_size:,} bytes")
+        console.print(f"{path}  {megabytes(path.stat().st_size)}", highlight=False)
 
 
 @app.command()
-def cancel(job_id: str, url: Url = None, api_key: Key = None) -> None:
-    """Cancel a queued or running job."""
+def cancel(job_ids: JobIds, url: Url = None, api_key: Key = None) -> None:
+    """Cancel queued or running jobs.
+
+    A queued job never starts; a running one stops at its next chunk.
+    """
+    failed = False
     with _client(url, api_key) as client:
-        job = _or_exit(lambda: client.cancel(job_id))
-    console.print(f"{job['id']}  {job['status']}")
+        for job_id in job_ids:
+            try:
+                job = client.cancel(job_id)
+            except KonthoApiError as exc:
+                errors.print(f"[red]{job_id}[/red]: {exc}", highlight=False)
+                failed = True
+                continue
+            if job["status"] == "cancelled":
+                console.print(f"{job['id']}  cancelled", highlight=False)
+            else:
+                console.print(f"{job['id']}  {job['status']}: stops at its next chunk", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirm(question: str) -> bool:
+    """Asked and answered on stderr and stdin, so stdout keeps only what was done."""
+    try:
+        return Confirm.ask(question, console=errors, default=False)
+    except EOFError:
+        return False
 
 
 @app.command()
-def voices(url: Url = None, api_key: Key = None) -> None:
+def delete(
+    job_ids: JobIds,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")] = False,
+    url: Url = None,
+    api_key: Key = None,
+) -> None:
+    """Erase jobs and all they produced.
+
+    The record, the text, the audio and the listing entry go; a running job is cancelled first. Your
+    usage totals keep what the jobs used. Asks first, unless --yes; without a terminal to ask on,
+    refuses without --yes.
+    """
+    if not yes:
+        if not _stdin_is_terminal():
+            errors.print(
+                "[red]refused[/red]: erasing cannot be undone; pass --yes to erase without a terminal"
+            )
+            raise typer.Exit(2)
+        which = job_ids[0] if len(job_ids) == 1 else f"{len(job_ids)} jobs"
+        question = f"Erase {which} and all it produced? It cannot be undone"
+        if not _confirm(question):
+            errors.print("nothing erased")
+            raise typer.Exit(1)
+    failed = False
+    with _client(url, api_key) as client:
+        for job_id in job_ids:
+            try:
+                client.delete(job_id)
+            except KonthoApiError as exc:
+                errors.print(f"[red]{job_id}[/red]: {exc}", highlight=False)
+                failed = True
+                continue
+            console.print(f"{job_id}  erased", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def voices(as_json: Json = False, url: Url = None, api_key: Key = None) -> None:
     """The voices a job may name."""
     with _client(url, api_key) as client:
         found = _or_exit(client.voices)
-    table = Table("id", "engine", "language", "sample rate", "description")
-    for v in found:
-        table.add_row(v["id"] + (" (default)" if v["default"] else ""), v["engine"], v["language"],
-                      str(v["sample_rate"]), v["description"])  # fmt: skip
-    console.print(table)
+    if as_json:
+        print_json(found)
+    else:
+        console.print(voices_table(found))
 
 
 @app.command()
@@ -209,58 +358,40 @@ def jobs(
         typer.Option("--status", help="queued, running, completed, failed or cancelled"),
     ] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
+    as_json: Json = False,
     url: Url = None,
     api_key: Key = None,
 ) -> None:
-    """Your jobs, newest first."""
-    table = Table("id", "status", "title", "progress", "audio", "created (UTC)")
+    """Your jobs, newest first.
+
+    With --json, a list of the API's job objects.
+    """
     with _client(url, api_key) as client:
         found = _or_exit(lambda: list(islice(client.iter_jobs(status_filter, min(limit, 100)), limit)))
-    for job in found:
-        p = job["progress"]
-        created = job["created_at"][:19].replace("T", " ")
-        minutes = f"{p['audio_seconds'] / 60:.1f} min"
-        table.add_row(job["id"], job["status"], job["title"] or "", f"{p['percent']:.0f}%", minutes, created)
-    console.print(table)
+    if as_json:
+        print_json(found)
+    else:
+        console.print(jobs_table(found))
 
 
 @app.command()
 def usage(
     first: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (UTC)")] = None,
     last: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today)")] = None,
+    as_json: Json = False,
     url: Url = None,
     api_key: Key = None,
 ) -> None:
-    """What you used, by day: characters, jobs, hours of audio, compute time, storage."""
+    """What you used, by day.
+
+    Jobs, characters, audio and compute time (h:mm:ss), storage (MB), per UTC day and in total.
+    """
     with _client(url, api_key) as client:
         found = _or_exit(lambda: client.usage(first, last))
-    table = Table(
-        "day", "jobs", "characters", "completed", "failed", "audio (h)", "compute (h)", "stored (MB)"
-    )
-
-    def row(label: str, d: dict[str, Any]) -> list[str]:
-        hours = [f"{d['audio_seconds'] / 3600:.2f}", f"{d['compute_seconds'] / 3600:.2f}"]
-        counts = [
-            str(d["jobs_submitted"]),
-            f"{d['characters']:,}",
-            str(d["jobs_completed"]),
-            str(d["jobs_failed"]),
-        ]
-        return [label, *counts, *hours, f"{d['bytes_stored'] / 1e6:.1f}"]
-
-    for day in found["days"]:
-        if day["jobs_submitted"] or day["jobs_completed"] or day["jobs_failed"]:
-            table.add_row(*row(day["day"], day))
-    table.add_row(*row(f"{found['from']} – {found['to']}", found["total"]), style="bold")
-    console.print(table)
-
-
-def _or_exit(call: Any) -> Any:
-    try:
-        return call()
-    except KonthoApiError as exc:
-        errors.print(f"[red]error[/red]: {exc}")
-        raise typer.Exit(1) from exc
+    if as_json:
+        print_json(found)
+    else:
+        console.print(usage_table(found))
 
 
 def main() -> None:

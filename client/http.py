@@ -18,6 +18,8 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 from tenacity.wait import wait_base
 
+from client.names import artifact_name, safe_stem
+
 TERMINAL = {"completed", "failed", "cancelled"}
 _CONTENT_TYPES = {".epub": "application/epub+zip", ".md": "text/markdown", ".markdown": "text/markdown"}
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -91,9 +93,19 @@ class KonthoClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, *, gone_on_retry: bool = False, **kwargs: Any) -> Any:
+        """One request, retried on lost connections, 429 and 5xx; None for an answer without a body.
+
+        ``gone_on_retry``: a 404 on a retry means the first attempt did it (an erase whose answer was lost).
+        """
+        attempts = 0
+
         def once() -> Any:
+            nonlocal attempts
+            attempts += 1
             response = self._http.request(method, path, **kwargs)
+            if gone_on_retry and attempts > 1 and response.status_code == 404:
+                return None
             if response.is_error:
                 try:
                     error = response.json()["error"]
@@ -106,7 +118,7 @@ class KonthoClient:
                     error.get("field"),
                     _retry_after(response.headers.get("retry-after")),
                 )
-            return response.json()
+            return response.json() if response.content else None
 
         retrying = Retrying(
             retry=retry_if_exception(_retryable),
@@ -132,7 +144,8 @@ class KonthoClient:
         if content_type is None:
             content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/plain")
         size = path.stat().st_size
-        upload = self._call("POST", "/v1/uploads", json={"content_type": content_type, "bytes": size})
+        request = {"content_type": content_type, "bytes": size, "filename": path.name[:255]}
+        upload = self._call("POST", "/v1/uploads", json=request)
         with path.open("rb") as body:
             put = httpx.put(upload["url"], content=body, headers=upload["headers"], timeout=300)
         put.raise_for_status()
@@ -144,8 +157,16 @@ class KonthoClient:
         return job
 
     def cancel(self, job_id: str) -> dict[str, Any]:
-        job: dict[str, Any] = self._call("DELETE", f"/v1/jobs/{job_id}")
+        """The job, ``cancelled`` if it was queued, still ``running`` if it stops at its next chunk.
+
+        A job that had already ended raises ``KonthoApiError`` with code ``already_finished`` (409).
+        """
+        job: dict[str, Any] = self._call("POST", f"/v1/jobs/{job_id}/cancel")
         return job
+
+    def delete(self, job_id: str) -> None:
+        """Erase the job: record, text, audio and listing entry (cancelled first if it is running)."""
+        self._call("DELETE", f"/v1/jobs/{job_id}", gone_on_retry=True)
 
     def result(self, job_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", f"/v1/jobs/{job_id}/result")
@@ -199,14 +220,12 @@ class KonthoClient:
             time.sleep(poll_seconds)
 
     def download_all(self, job_id: str, folder: Path) -> list[Path]:
-        """Every artifact of a completed job into ``folder``, named as stored."""
-        paths = []
-        for artifact in self.result(job_id)["artifacts"]:
-            name = artifact["url"].split("?", 1)[0].rsplit("/", 1)[-1]
-            if artifact["kind"] == "chapter_audio":
-                name = f"chapter-{artifact['chapter']:04d}.{artifact['format']}"
-            paths.append(self.download(artifact["url"], folder / name))
-        return paths
+        """Every artifact of a completed job into ``folder``, named after the job's title (see names.py)."""
+        stem = safe_stem(self.job(job_id).get("title"), fallback=job_id)
+        return [
+            self.download(artifact["url"], folder / artifact_name(artifact, stem))
+            for artifact in self.result(job_id)["artifacts"]
+        ]
 
     @staticmethod
     def download(url: str, path: Path) -> Path:
