@@ -44,6 +44,9 @@ class Chunk:
     sentence: int = 0
     """Index of the chunk's first sentence among the text's sentences."""
     chapter: int = 0
+    written: str = ""
+    """The sentences it reads as written (normalized, without markup): what subtitles show. A piece of a
+    sentence longer than a chunk carries the whole sentence."""
 
 
 def _joins_previous(word: str, i: int) -> bool:
@@ -115,10 +118,15 @@ def as_written(sentence: str) -> str:
 
 @dataclass
 class _Open:
+    """A chunk being packed."""
+
     text: str
     start: int
     end: int
     sentence: int
+    paragraph: int
+    boundary: Boundary
+    written: str
 
 
 def plan_chunks(
@@ -138,39 +146,54 @@ def plan_chunks(
     """
     if max_chars < 1:
         raise ValueError("max_chars must be positive")
-    raw: list[tuple[str, int, Boundary, int, int, int]] = []
+    raw: list[_Open] = []
     sentence_index = 0
     for p_index, sentences in enumerate(paragraphs_with_spans(text)):
         current: _Open | None = None
-        for written in sentences:
-            spoken = speak(written.text)
+        for sentence in sentences:
+            spoken = speak(sentence.text)
             if not spoken:
                 continue
             sid, sentence_index = sentence_index, sentence_index + 1
+            written = as_written(sentence.text)
             too_long = len(spoken) > max_chars
             if current and (
                 too_long or sentence_per_chunk or len(current.text) + 1 + len(spoken) > max_chars
             ):
-                raw.append(
-                    (current.text, p_index, Boundary.SENTENCE, current.start, current.end, current.sentence)
-                )
+                raw.append(current)
                 current = None
             if too_long:
                 pieces = _split_long(spoken, max_chars)
-                raw.extend((t, p_index, b, written.start, written.end, sid) for t, b in pieces[:-1])
-                raw.append((pieces[-1][0], p_index, Boundary.SENTENCE, written.start, written.end, sid))
+                raw.extend(
+                    _Open(t, sentence.start, sentence.end, sid, p_index, b, written) for t, b in pieces[:-1]
+                )
+                raw.append(
+                    _Open(
+                        pieces[-1][0], sentence.start, sentence.end, sid, p_index, Boundary.SENTENCE, written
+                    )
+                )
             elif current:
-                current.text, current.end = f"{current.text} {spoken}", written.end
+                current.text, current.end = f"{current.text} {spoken}", sentence.end
+                current.written = f"{current.written} {written}"
             else:
-                current = _Open(spoken, written.start, written.end, sid)
+                current = _Open(
+                    spoken, sentence.start, sentence.end, sid, p_index, Boundary.SENTENCE, written
+                )
         if current:
-            raw.append(
-                (current.text, p_index, Boundary.SENTENCE, current.start, current.end, current.sentence)
-            )
-        if raw and raw[-1][1] == p_index:
-            raw[-1] = (raw[-1][0], p_index, Boundary.PARAGRAPH, *raw[-1][3:])
+            raw.append(current)
+        if raw and raw[-1].paragraph == p_index:
+            raw[-1].boundary = Boundary.PARAGRAPH
     final = len(raw) - 1
     return [
-        Chunk(i, t, p, Boundary.END if i == final else b, start + offset, end + offset, sid)
-        for i, (t, p, b, start, end, sid) in enumerate(raw)
+        Chunk(
+            i,
+            o.text,
+            o.paragraph,
+            Boundary.END if i == final else o.boundary,
+            o.start + offset,
+            o.end + offset,
+            o.sentence,
+            written=o.written,
+        )
+        for i, o in enumerate(raw)
     ]

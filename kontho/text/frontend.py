@@ -1,7 +1,7 @@
 """The Bangla text front-end: submitted text in, the chunks a voice will read out, and what it could not.
 
-normalize Unicode → paragraphs → sentences → verbalize (numbers, dates … become words) → repair
-broken Bangla → drop and count what the voice cannot say → pack chunks.
+Markdown to plain text → normalize Unicode → paragraphs → sentences → verbalize (numbers, dates …
+become words) → repair broken Bangla → drop and count what the voice cannot say → pack chunks.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 
 from kontho.schemas import TextWarning
 from kontho.settings import Settings
-from kontho.text.chapters import split_chapters, strip_markdown
+from kontho.text.chapters import chapters_at, split_chapters
 from kontho.text.chunking import Boundary, Chunk, as_written, plan_chunks
+from kontho.text.markdown import to_plain
 from kontho.text.unicode import repair_bangla
 from kontho.text.verbalize import verbalize
 from kontho.voices import VoiceParams
@@ -74,34 +75,45 @@ def prepare(
 ) -> PreparedText:
     """The chunks a voice will read, chapter by chapter, and what it cannot read.
 
-    A chapter's heading is read as its first paragraph unless ``read_titles`` is false.
+    A chapter's heading is read as its first paragraph unless ``read_titles`` is false. Markdown is read
+    as the plain text kontho/text/markdown.py makes of it, no mark said aloud; chunk spans still point
+    into ``text``.
     """
     allowed = frozenset(vocabulary) | PROSODY_PUNCTUATION if vocabulary is not None else DEFAULT_VOCABULARY
     dropped: Counter[str] = Counter()
 
     def speak(sentence: str) -> str:
-        return speakable(strip_markdown(sentence) if markdown else sentence, allowed, dropped)
+        return speakable(sentence, allowed, dropped)
 
+    plain = to_plain(text) if markdown else None
+    if plain is not None:
+        body = plain.text
+        chapter_spans = chapters_at(body, [(h.title, h.plain_start, h.plain_end) for h in plain.headings])
+    else:
+        body, chapter_spans = text, split_chapters(text)
     chunks: list[Chunk] = []
     chapters: list[ChapterPlan] = []
     sentences = 0
-    for chapter in split_chapters(text, markdown=markdown):
+    for chapter in chapter_spans:
         start = chapter.start if read_titles else chapter.heading_end
         planned = plan_chunks(
-            text[start : chapter.end], max_chars, speak, sentence_per_chunk=sentence_per_chunk, offset=start
+            body[start : chapter.end], max_chars, speak, sentence_per_chunk=sentence_per_chunk, offset=start
         )
         if not planned:
             continue
         chapters.append(ChapterPlan(chapter.title, len(chunks)))
         for c in planned:
-            boundary = Boundary.CHAPTER if c.boundary is Boundary.END else c.boundary
+            # Spans into what was read (the plain text of Markdown) become spans into what was submitted.
+            span = (plain.source_start(c.start), plain.source_end(c.end)) if plain else (c.start, c.end)
             chunks.append(
                 replace(
                     c,
                     index=len(chunks),
+                    start=span[0],
+                    end=span[1],
                     sentence=c.sentence + sentences,
                     chapter=len(chapters) - 1,
-                    boundary=boundary,
+                    boundary=Boundary.CHAPTER if c.boundary is Boundary.END else c.boundary,
                 )
             )
         sentences = chunks[-1].sentence + 1

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kontho.text.chunking import Boundary, plan_chunks
-from kontho.text.segment import paragraphs_with_spans, split_sentences
+from kontho.text.segment import paragraphs_with_spans
 from kontho.text.unicode import normalize_unicode as normalize
 from tests.conftest import corpus_chapter
 
@@ -26,7 +26,9 @@ from tests.conftest import corpus_chapter
     ],
 )
 def test_sentences_end_at_danda_question_and_exclamation(paragraph: str, expected: list[str]) -> None:
-    assert split_sentences(paragraph) == expected
+    (sentences,) = paragraphs_with_spans(paragraph)
+    assert [s.text for s in sentences] == expected
+    assert all(paragraph[s.start : s.end] == s.text for s in sentences)
 
 
 def test_every_line_is_a_paragraph_and_blank_lines_add_none() -> None:
@@ -45,6 +47,7 @@ def test_chunks_pack_whole_sentences_and_mark_boundaries() -> None:
     text = "এক। দুই। তিন।\nচার।"
     chunks = plan_chunks(text, max_chars=9)
     assert [c.text for c in chunks] == ["এক। দুই।", "তিন।", "চার।"]
+    assert [c.written for c in chunks] == ["এক। দুই।", "তিন।", "চার।"]  # as written: here, as read
     assert [c.boundary for c in chunks] == [Boundary.SENTENCE, Boundary.PARAGRAPH, Boundary.END]
     assert [c.paragraph for c in chunks] == [0, 0, 1]
 
@@ -52,6 +55,7 @@ def test_chunks_pack_whole_sentences_and_mark_boundaries() -> None:
 def test_long_sentence_splits_at_clauses_then_spaces_never_mid_word() -> None:
     sentence = "এক দুই তিন, চার পাঁচ; ছয় সাত আট নয় দশ এগারো।"
     chunks = plan_chunks(sentence, max_chars=12)
+    assert {c.written for c in chunks} == {normalize(sentence)}  # each piece shows the whole sentence
     assert all(len(c.text) <= 12 for c in chunks)
     assert [c.text for c in chunks][:2] == ["এক দুই তিন,", "চার পাঁচ;"]
     assert " ".join(c.text for c in chunks).split() == normalize(sentence).split()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from kontho.text.chapters import split_chapters
 from kontho.text.frontend import prepare
+from kontho.text.markdown import to_plain
 from kontho.text.unicode import normalize_unicode, repair_bangla
 from kontho.text.verbalize import verbalize
 from tests.conftest import corpus_chapter
@@ -117,3 +119,95 @@ def test_the_whole_corpus_goes_through_with_no_digit_left_and_no_word_lost() -> 
         assert prepared.warnings == []
         assert len(spoken.split()) >= 0.95 * len(text.split())
         assert all(len(c.text) <= 300 for c in prepared.chunks)
+
+
+MARKED_UP = """ভূমিকা: *এই* বইটি __পুরোনো__।
+
+# প্রথম *অধ্যায়* #
+
+শকুন্তলা **বনের** পথে [হাঁটছিল](https://example.com/a_b_c "পথ")। ![হরিণের ছবি](deer.png)
+পাখিরা `গান` গাইছিল।
+
+> রাজা বললেন, ~~না~~ হ্যাঁ।
+
+- এক কথা।
+- দুই কথা।
+
+1. তিন কথা।
+
+<span class="x">ঋষি</span> এলেন।<br/>
+
+<div class="scene">দৃশ্য বদল</div>
+
+```
+কোডের ভেতরের কথা।
+```
+
+## দ্বিতীয় [অধ্যায়][২]
+
+***
+
+হরিণ ছুটে পালাল &amp; থামল। <https://example.org>
+
+[২]: https://example.net
+"""
+MARKS = set("#*_[]()!`>~<|")
+
+
+def test_no_markdown_mark_reaches_the_voice_or_the_subtitles() -> None:
+    prepared = prepare(MARKED_UP, 400, markdown=True, sentence_per_chunk=True)
+    assert [c.written for c in prepared.chunks] == [
+        normalize_unicode(s)
+        for s in [
+            "ভূমিকা: এই বইটি পুরোনো।",
+            "প্রথম অধ্যায়",
+            "শকুন্তলা বনের পথে হাঁটছিল।",  # a link reads as its text; an image, alt text too, not at all
+            "পাখিরা গান গাইছিল।",  # a soft line break is a space
+            "রাজা বললেন, না হ্যাঁ।",
+            "এক কথা।",
+            "দুই কথা।",
+            "তিন কথা।",
+            "ঋষি এলেন।",  # HTML tags say nothing, an HTML block nothing at all
+            "কোডের ভেতরের কথা।",
+            "দ্বিতীয় অধ্যায়",
+            "হরিণ ছুটে পালাল & থামল।",  # an entity is its character; an autolink is not read
+        ]
+    ]
+    for chunk in prepared.chunks:
+        assert not MARKS & set(chunk.text + chunk.written), chunk
+        assert not {"http", "example", "png", "span", "div"} & set(chunk.written.split())
+    assert prepared.warnings[0].examples == ["&"]  # the one character in the text the voice cannot say
+
+
+def test_markdown_chunks_point_at_what_they_read_in_the_submitted_text() -> None:
+    prepared = prepare(MARKED_UP, 400, markdown=True, sentence_per_chunk=True)
+    for chunk in prepared.chunks:
+        source = normalize_unicode(MARKED_UP[chunk.start : chunk.end])
+        assert all(word.strip("।,:") in source for word in chunk.written.split()), (chunk, source)
+    assert MARKED_UP[prepared.chunks[1].start :].startswith("# প্রথম")  # a heading's span opens with its #
+    assert MARKED_UP[prepared.chunks[5].start :].startswith("- এক কথা।")
+
+
+def test_markdown_headings_start_chapters_and_nothing_else_does() -> None:
+    chapters = split_chapters(MARKED_UP, markdown=True)
+    assert [c.title for c in chapters] == [None, *map(normalize_unicode, ["প্রথম অধ্যায়", "দ্বিতীয় অধ্যায়"])]
+    assert MARKED_UP[chapters[1].start : chapters[1].heading_end] == "# প্রথম *অধ্যায়* #"
+    prepared = prepare(MARKED_UP, 400, markdown=True)
+    assert [c.title for c in prepared.chapters] == [c.title for c in chapters]
+    not_headings = (
+        "এক।\n\n```\n# কোড\n```\n\n> # উদ্ধৃতি\n\n    # ইনডেন্ট\n\nসেটেক্সট\n===\n\n### তৃতীয় স্তর\n\n#\n"
+    )
+    assert [c.title for c in split_chapters(not_headings, markdown=True)] == [None]
+
+
+def test_a_chapter_title_left_unread_is_not_read_and_its_marks_never_were() -> None:
+    prepared = prepare(MARKED_UP, 400, markdown=True, read_titles=False)
+    spoken = " ".join(c.text for c in prepared.chunks)
+    assert "অধ্যায়" not in spoken
+    assert spoken.startswith(normalize_unicode("ভূমিকা: এই বইটি পুরোনো। শকুন্তলা বনের পথে হাঁটছিল।"))
+
+
+def test_a_paragraph_longer_than_the_parser_takes_at_once_is_read_whole() -> None:
+    sentence = "শকুন্তলা **বনের** পথে [হাঁটছিল](a)। "
+    plain = to_plain(sentence * 2_000)  # one paragraph of 70,000 characters, parsed in pieces
+    assert plain.text.split() == ("শকুন্তলা বনের পথে হাঁটছিল। " * 2_000).split()
