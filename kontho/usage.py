@@ -75,7 +75,8 @@ class UsageLedger:
         span = (last - first).days + 1
         # List first, read only the days that have an object: a quiet year costs one request, not 366.
         prefix = keys.usage_day(tenant, first).rsplit("/", 1)[0] + "/"
-        before = keys.usage_day(tenant, first - timedelta(days=1))
+        # The day before names where the listing starts; there is none before the calendar's first.
+        before = keys.usage_day(tenant, first - timedelta(days=1)) if first > date.min else None
         present = set(self._store.list_page(prefix, before, span))
         return [
             self.day(tenant, d) if keys.usage_day(tenant, d) in present else UsageDay(day=d)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -16,22 +17,47 @@ from kontho.usage import today, total
 router = APIRouter(prefix="/v1/usage", tags=["usage"])
 
 MAX_DAYS = 366
+EARLIEST = date(1970, 1, 1)
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 422, 429, 503)}
 
 
-# A plain pattern rather than a date type: a date parameter would also take numbers as Unix times.
-_DAY = r"^\d{4}-\d{2}-\d{2}$"
+# A string rather than a date parameter: a date parameter would also take numbers as Unix times, and
+# Python's ISO parser forms such as 20260101 or 2026-W01-1. The schema's pattern states the same days
+# _day accepts; _day checks them itself so that each refusal says what is wrong in words.
+_DAY = r"^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_RANGE = (
+    f"Days run from {EARLIEST.isoformat()} to 9999-12-31; from must not be after to, and a request covers at "
+    f"most {MAX_DAYS} days."
+)
+
+
+def _day_query(alias: str, description: str) -> Any:
+    return Query(
+        alias=alias,
+        description=f"{description} {_RANGE}",
+        json_schema_extra={"format": "date", "pattern": _DAY},
+    )
+
+
+def _invalid_day(field: str, code: str, message: str) -> ApiError:
+    return ApiError(422, ErrorBody(code=code, field=field, message=message))
 
 
 def _day(value: str | None, field: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        if not _SHAPE.fullmatch(value):
+            raise ValueError(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
-        raise ApiError(
-            422, ErrorBody(code="invalid_date", field=field, message=f"{value!r} is not a day (YYYY-MM-DD)")
-        ) from exc
+        message = f"{value[:40]!r} is not a day (YYYY-MM-DD)"
+        raise _invalid_day(field, "invalid_date", message) from exc
+    if day < EARLIEST:
+        message = f"{value} is before {EARLIEST.isoformat()}, the earliest day usage covers"
+        raise _invalid_day(field, "date_out_of_range", message)
+    return day
 
 
 @router.get("", response_model=UsageOut, responses=_ERRORS)
@@ -39,18 +65,14 @@ def get_usage(
     services: ServicesDep,
     tenant: TenantDep,
     first_day: Annotated[
-        str | None,
-        Query(
-            alias="from", pattern=_DAY, description="First day, UTC (YYYY-MM-DD); default: 29 days before to."
-        ),
+        str | None, _day_query("from", "First day, UTC (YYYY-MM-DD); default: 29 days before to.")
     ] = None,
-    last_day: Annotated[
-        str | None, Query(alias="to", pattern=_DAY, description="Last day, inclusive; default: today.")
-    ] = None,
+    last_day: Annotated[str | None, _day_query("to", "Last day, UTC, inclusive; default: today.")] = None,
 ) -> UsageOut:
     """Characters submitted, jobs, seconds of audio, compute seconds and bytes stored, per day."""
+    given_first = _day(first_day, "from")
     last = _day(last_day, "to") or today()
-    first = _day(first_day, "from") or last - timedelta(days=29)
+    first = given_first or max(EARLIEST, last - timedelta(days=29))
     if first > last:
         raise ApiError(
             422, ErrorBody(code="invalid_range", field="from", message=f"from ({first}) is after to ({last})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -118,3 +119,41 @@ def test_a_usage_day_must_be_written_as_a_day(clients: dict[str, TestClient]) ->
 def test_listing_and_usage_need_a_key(clients: dict[str, TestClient]) -> None:
     assert clients["none"].get("/v1/jobs").status_code == 401
     assert clients["none"].get("/v1/usage").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "field"),
+    [
+        ({"from": "0001-01-01", "to": "0001-12-31"}, "date_out_of_range", "from"),
+        ({"to": "0001-01-05"}, "date_out_of_range", "to"),
+        ({"from": "1969-12-31", "to": "1970-01-02"}, "date_out_of_range", "from"),
+        ({"to": "20260101"}, "invalid_date", "to"),
+        ({"to": "2026-W01-1"}, "invalid_date", "to"),
+    ],
+)
+def test_days_outside_the_calendar_usage_covers_are_422_naming_the_field(
+    clients: dict[str, TestClient], params: dict[str, str], code: str, field: str
+) -> None:
+    response = clients["prothom"].get("/v1/usage", params=params)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == (code, field)
+
+
+def test_the_first_days_usage_covers_are_answered(clients: dict[str, TestClient]) -> None:
+    response = clients["prothom"].get("/v1/usage", params={"to": "1970-01-05"})
+    assert response.status_code == 200, response.text
+    assert response.json()["from"] == "1970-01-01"  # 29 days before would be before the first day
+    assert len(response.json()["days"]) == 5
+
+
+def test_the_schema_states_usage_days_and_their_range(clients: dict[str, TestClient]) -> None:
+    spec = clients["none"].get("/openapi.json").json()
+    parameters = {p["name"]: p for p in spec["paths"]["/v1/usage"]["get"]["parameters"]}
+    for name in ("from", "to"):
+        schema = parameters[name]["schema"]
+        assert schema["format"] == "date"
+        assert re.fullmatch(schema["pattern"].strip("^$"), "1970-01-01")
+        assert not re.fullmatch(schema["pattern"].strip("^$"), "1969-12-31")
+        assert "1970-01-01" in parameters[name]["description"]
+        assert "366 days" in parameters[name]["description"]
