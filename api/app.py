@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
 import kontho
+from api import access_log
 from api.body_limit import BodyLimit
 from api.deps import Services
 from api.errors import install_error_handlers
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={code: {"model": ErrorResponse} for code in (400, 413)},
     )
     app.state.services = Services(settings)
+    app.state.readiness = health.Readiness(settings)
+    access_log.install()
     install_error_handlers(app)
     if settings.cors_origins:
         # Only the listed origins; credentials travel in the Authorization header, never in cookies.
