@@ -14,11 +14,6 @@ from dataclasses import dataclass
 _SENTENCE = re.compile(r".*?(?:[।॥?!]+[\"'”’»)\]]*(?=\s|$)|$)", re.DOTALL)
 
 
-def split_sentences(paragraph: str) -> list[str]:
-    sentences = (m.group(0).strip() for m in _SENTENCE.finditer(paragraph))
-    return [s for s in sentences if s]
-
-
 @dataclass(frozen=True)
 class Sentence:
     """A sentence as written, with its code point span in the submitted text."""
