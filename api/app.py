@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -71,4 +72,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(voices.router)
     app.include_router(usage.router)
     app.include_router(text.router)
+    app.openapi = _schema_with_limits(app, settings)  # type: ignore[method-assign]
     return app
+
+
+def _schema_with_limits(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
+    """The app's OpenAPI schema with the limits of this deployment's settings, which the request models
+    (shared by every deployment) cannot carry."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            uploads.document_limits(build(), settings)
+        assert app.openapi_schema is not None  # noqa: S101 - build() stores what it built
+        return app.openapi_schema
+
+    return openapi

@@ -16,6 +16,7 @@ from api.models import CreateUploadRequest, ErrorBody, ErrorResponse, UploadOut
 from kontho import keys
 from kontho.ids import ID_LENGTH, new_job_id
 from kontho.schemas import UploadRecord
+from kontho.settings import Settings
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 log = structlog.get_logger(__name__)
@@ -26,6 +27,15 @@ UploadId = Annotated[
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (401, 404, 413, 422, 503)
 }
+
+
+def document_limits(schema: dict[str, Any], settings: Settings) -> None:
+    """State this deployment's upload size limit in its OpenAPI schema, as the route enforces it."""
+    size = schema["components"]["schemas"]["CreateUploadRequest"]["properties"]["bytes"]
+    size["maximum"] = settings.max_upload_bytes
+    size["description"] = (
+        f"{size.get('description', '')} At most {settings.max_upload_bytes:,} bytes.".strip()
+    )
 
 
 def _out(services: Services, upload: UploadRecord, received: bool | None = None) -> UploadOut:

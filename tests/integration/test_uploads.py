@@ -126,3 +126,12 @@ def test_byte_limits_are_413_naming_the_limit(settings: Settings, resources: Res
         response = client.post("/v1/jobs", json={"upload": upload["id"]})
         assert response.status_code == 413
         assert response.json()["error"]["message"] == "the uploaded file has 300 bytes; the limit is 100"
+
+
+def test_the_schema_states_this_deployments_upload_limit(settings: Settings) -> None:
+    for limit in (100, 5_000_000):
+        client = TestClient(create_app(settings.model_copy(update={"max_upload_bytes": limit})))
+        spec = client.get("/openapi.json").json()
+        size = spec["components"]["schemas"]["CreateUploadRequest"]["properties"]["bytes"]
+        assert size["maximum"] == limit
+        assert f"{limit:,}" in size["description"]
