@@ -15,6 +15,7 @@ from kontho.schemas import (
     JobUsage,
     TextWarning,
     UploadContentType,
+    WebhookDelivery,
 )
 from kontho.usage import UsageDay, UsageTotals
 from kontho.webhook_address import url_problem
@@ -105,6 +106,11 @@ class JobOut(JobSpec):
     error: JobError | None
     warnings: list[TextWarning] = Field(description="What the voice could not read, once the job is planned.")
     usage: JobUsage = Field(description="Characters, audio, compute time and bytes, across attempts.")
+    webhook: WebhookDelivery | None = Field(
+        default=None,
+        description="The job's webhook, if it names one: pending, delivered or failed, with attempts and the "
+        "last answer.",
+    )
     links: JobLinks
 
     @classmethod
@@ -124,6 +130,7 @@ class JobOut(JobSpec):
             error=record.error,
             warnings=record.warnings,
             usage=record.usage,
+            webhook=record.webhook,
             links=JobLinks(self=f"/v1/jobs/{record.id}", result=f"/v1/jobs/{record.id}/result"),
         )
 

@@ -259,14 +259,16 @@ class JobLife:
             )
         except Exception as exc:
             log.error("usage_not_recorded", error=str(exc), usage=usage.model_dump())
-        if self._announce is not None:
-            self._announce(record)
         settled = record.model_copy(update={"settled": True})
         try:
             # Only over a record that still exists: an erased job must not come back.
             found = self._store.get_record_versioned(record.tenant, record.id)
             if found is not None and found[0].status is record.status:
+                settled = found[0].model_copy(update={"settled": True})
                 self._store.put_record(settled, if_match=found[1])
         except Exception as exc:
             log.warning("settled_mark_failed", error=str(exc))
+        # Announced after the settled mark, so the delivery's own writes to the record never cross it.
+        if self._announce is not None:
+            self._announce(settled)
         return settled

@@ -42,6 +42,9 @@ JOBS_FINISHED = Counter(
     ["outcome"],
 )
 JOBS_IN_PROGRESS = Gauge("kontho_jobs_in_progress", "Jobs this worker is rendering now (0 or 1).")
+WORKER_READY = Gauge(
+    "kontho_worker_ready", "1 while this worker reaches its queue and bucket; 0 while it waits out an outage."
+)
 JOB_DURATION = Histogram(
     "kontho_job_duration_seconds",
     "Wall time of a completed job attempt, receive to commit.",

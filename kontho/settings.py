@@ -122,6 +122,16 @@ class Settings(BaseSettings):
         default="fp32", description="VITS arithmetic; fp16/bf16 run under autocast (bf16 only on CPU)."
     )
     work_dir: Path | None = Field(default=None, description="Scratch space for audio; system temp if empty.")
+    scratch_reserve_bytes: int = Field(
+        default=1_000_000_000,
+        ge=0,
+        description="Disk a worker leaves free in its scratch space; a job that would eat into it waits.",
+    )
+    dlq_check_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How often an idle worker settles jobs found in the dead-letter queue; 0: never.",
+    )
 
     # Local stack (make run / make serve)
     local_workers: int = Field(default=1, ge=0, le=16, description="Workers the local stack starts.")

@@ -7,20 +7,24 @@ import os
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 
 import structlog
+from botocore.exceptions import ClientError
 
 from kontho.aws import s3_client
-from kontho.errors import PermanentError
+from kontho.errors import PermanentError, TransientError
 from kontho.jobqueue import JobQueue, dead_letter_queue, job_queue
 from kontho.jobstore import JobStore
+from kontho.lifecycle import JobLife
 from kontho.logging import configure_logging
 from kontho.settings import Settings, get_settings
 from kontho.tenants import ReloadingDirectory
 from kontho.voices import VoiceCatalog
-from worker import metrics_server
+from worker import metrics_server, scratch
 from worker.consumer import Consumer
+from worker.dlq import DeadLetters
 from worker.pipeline import EngineCache, Pipeline
 from worker.webhook_delivery import WebhookSender
 
@@ -40,8 +44,9 @@ EXIT_INTERRUPTED = 130
 
 
 def build_consumer(settings: Settings) -> Consumer:
-    if settings.work_dir is not None:
-        settings.work_dir.mkdir(parents=True, exist_ok=True)
+    root = scratch.scratch_root(settings.work_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    scratch.clean_abandoned(root)  # what killed workers left behind
     store = JobStore(s3_client(settings), settings.bucket)
     queue = job_queue(settings)
     engines = EngineCache(VoiceCatalog.from_file(settings.voices_file), settings)
@@ -52,7 +57,42 @@ def build_consumer(settings: Settings) -> Consumer:
     except PermanentError as exc:
         log.error("default_voice_unavailable", voice=settings.default_voice, error=str(exc), code=exc.code)
     webhooks = WebhookSender(settings, ReloadingDirectory(settings))
-    return Consumer(settings, store, queue, Pipeline(settings, store, engines), webhooks)
+    try:
+        dlq: JobQueue | None = dead_letter_queue(settings)
+    except Exception as exc:  # dead letters are settled by `python -m worker.dlq list` instead
+        log.warning("dlq_not_found", queue=settings.dlq_name, error=str(exc))
+        dlq = None
+    life = JobLife(store, announce=webhooks.notify)
+    dead_letters = DeadLetters(store, queue, dlq, life) if dlq is not None else None
+    return Consumer(settings, store, queue, Pipeline(settings, store, engines), webhooks, dead_letters)
+
+
+_NO_QUEUE = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+
+
+def _names_no_queue(exc: BaseException) -> bool:
+    """A queue that does not exist when the worker starts is a wrong name, not an outage."""
+    cause = exc.__cause__
+    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") in _NO_QUEUE
+
+
+def _start_up(settings: Settings) -> Consumer | None:
+    """The consumer, once the queue can be found: an outage at start-up is waited out like any other
+    (SIGTERM ends the wait). None when the settings themselves are wrong."""
+    pause = 1.0
+    while True:
+        try:
+            return build_consumer(settings)
+        except TransientError as exc:
+            if _names_no_queue(exc):
+                log.error("worker_startup_failed", error=f"{exc}; check KONTHO_QUEUE_NAME / KONTHO_QUEUE_URL")
+                return None
+            log.warning("worker_waiting_for_aws", error=str(exc), retry_in_seconds=pause)
+            time.sleep(pause)
+            pause = min(30.0, pause * 2)
+        except Exception as exc:
+            log.error("worker_startup_failed", error=str(exc))
+            return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,10 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
-    try:
-        consumer = build_consumer(settings)
-    except Exception as exc:
-        log.error("worker_startup_failed", error=str(exc))
+    consumer = _start_up(settings)
+    if consumer is None:
         return EXIT_STARTUP_FAILED
 
     def drain_timed_out() -> None:
@@ -90,11 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         timer.start()
 
     if settings.worker_metrics_port:
-        try:
-            dlq: JobQueue | None = dead_letter_queue(settings)
-        except Exception as exc:  # the DLQ gauge is missing; the work is not
-            log.warning("dlq_not_found", queue=settings.dlq_name, error=str(exc))
-            dlq = None
+        dlq = consumer.dead_letters.dlq if consumer.dead_letters else None
         try:
             metrics_server.serve(settings.worker_metrics_port, consumer.queue, dlq)
         except OSError as exc:

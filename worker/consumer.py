@@ -9,16 +9,24 @@ from collections import Counter
 import structlog
 
 from kontho import keys, metrics
-from kontho.errors import JobNotFound
-from kontho.jobqueue import Delivery, JobQueue
+from kontho.errors import JobNotFound, QueueUnavailable, StorageUnavailable
+from kontho.jobqueue import Delivery, JobQueue, message_group_for
 from kontho.jobstore import JobStore, RecordChanged
 from kontho.lifecycle import Claim, JobLife
 from kontho.messages import JobMessage
 from kontho.schemas import JobRecord
 from kontho.settings import Settings
+from worker.connectivity import Connectivity
+from worker.dlq import DeadLetters
 from worker.heartbeat import Heartbeat
 from worker.liveness import LivenessFile
-from worker.outcome import Action, action_for, dead_letter_error, job_error_for, retry_delay_seconds
+from worker.outcome import (
+    Action,
+    action_for,
+    dead_letter_error,
+    job_error_for,
+    retry_delay_seconds,
+)
 from worker.pipeline import Pipeline
 from worker.progress import ProgressReporter
 from worker.stop import JobInterrupted, StopCheck, StopReason
@@ -35,6 +43,7 @@ class Consumer:
         queue: JobQueue,
         pipeline: Pipeline,
         webhooks: WebhookSender | None = None,
+        dead_letters: DeadLetters | None = None,
     ) -> None:
         self._settings = settings
         self._webhooks = webhooks
@@ -48,6 +57,10 @@ class Consumer:
         self.counters: Counter[str] = Counter()
         self._liveness = LivenessFile(settings.liveness_file)
         self._current: Delivery | None = None
+        self._connectivity = Connectivity(self._stopping, self._beat)
+        self.dead_letters = dead_letters
+        self.dead_letters_checked = time.monotonic()
+        metrics.WORKER_READY.set(1)
 
     def close(self, timeout: float) -> None:
         """Give webhook deliveries still pending up to ``timeout`` seconds."""
@@ -77,15 +90,24 @@ class Consumer:
                 log.error("release_failed", error=str(exc))
 
     def run(self, burst: bool = False) -> Counter[str]:
-        """Consume until stopped, or (``burst``) until a receive finds the queue empty."""
+        """Consume until stopped, or (``burst``) until a receive finds the queue empty. An outage of the
+        queue or the bucket is waited out, however long, never a reason to exit."""
         log.info("worker_started", queue=self._queue.url, burst=burst)
         while not self._stopping.is_set():
-            deliveries = self._queue.receive(
-                self._settings.poll_wait_seconds, self._settings.visibility_timeout_seconds
-            )
-            self._beat()
-            if not deliveries and burst:
+            if not self._connectivity.ready and not self._wait_out_outage():
                 break
+            try:
+                deliveries = self._queue.receive(
+                    self._settings.poll_wait_seconds, self._settings.visibility_timeout_seconds
+                )
+            except QueueUnavailable as exc:
+                self._connectivity.failed("queue", exc)
+                continue
+            self._beat()
+            if not deliveries:
+                self._check_dead_letters()
+                if burst:
+                    break
             for delivery in deliveries:
                 self.busy, self._current = True, delivery
                 metrics.JOBS_IN_PROGRESS.set(1)
@@ -96,6 +118,27 @@ class Consumer:
                     metrics.JOBS_IN_PROGRESS.set(0)
         log.info("worker_stopped", **dict(self.counters))
         return self.counters
+
+    def _wait_out_outage(self) -> bool:
+        """Back off until the queue and the bucket answer again; False if the worker stops meanwhile."""
+        checks = {"queue": self._queue.depth, "storage": self._store.ping}
+        return all(self._connectivity.wait_for(what, checks[what]) for what in list(self._connectivity.down))
+
+    def _check_dead_letters(self) -> None:
+        """Now and then, while idle: settle jobs whose worker died on their last attempt."""
+        interval = self._settings.dlq_check_seconds
+        if self.dead_letters is None or not interval:
+            return
+        if time.monotonic() - self.dead_letters_checked < interval:
+            return
+        self.dead_letters_checked = time.monotonic()
+        try:
+            marked = self.dead_letters.sweep()
+        except Exception as exc:  # the next check may reach it
+            log.warning("dead_letter_check_failed", error=str(exc))
+            return
+        if marked:
+            log.info("dead_letters_settled", jobs=marked)
 
     def handle(self, delivery: Delivery) -> None:
         structlog.contextvars.clear_contextvars()
@@ -261,6 +304,12 @@ class Consumer:
         if claim is not None:
             self._spent(claim)
             record = claim.record
+        if record is not None and record.status.terminal:
+            # The job ended and was recorded; only acknowledging the message failed. Its redelivery
+            # finds the job final and lets it go.
+            log.warning("message_not_acknowledged", error=str(exc), status=record.status.value)
+            self._count("unsettled")
+            return
         if action is Action.FAIL and record is None:
             action = Action.DROP  # nothing stored to mark failed
         held: Claim | JobRecord | None = claim or record
@@ -269,6 +318,8 @@ class Consumer:
                 log.error("message_dropped", error=str(exc))
                 self._queue.delete(delivery)
                 self._count("dropped")
+            elif action is Action.RELEASE:
+                self._release_for_outage(delivery, claim, exc)
             elif action is Action.FAIL and held is not None:
                 failed = self._life.fail(held, job_error_for(exc))
                 self._life.settle(failed)
@@ -278,7 +329,8 @@ class Consumer:
             elif delivery.receive_count >= self._settings.max_receive_count:
                 # Last delivery: say so in the record before SQS moves the message to the DLQ.
                 if held is not None:
-                    dead = self._life.fail(held, dead_letter_error(exc, delivery.receive_count))
+                    attempts = max(delivery.receive_count, record.attempts if record else 0)
+                    dead = self._life.fail(held, dead_letter_error(exc, attempts))
                     self._life.settle(dead)
                 self._queue.set_visibility(delivery, 0)
                 self._count("dead_lettered")
@@ -299,3 +351,28 @@ class Consumer:
             # Storage or queue is down too: the message's visibility runs out and SQS redelivers it.
             log.error("settle_failed", error=str(settle_exc), original_error=str(exc))
             self._count("unsettled")
+
+    def _release_for_outage(self, delivery: Delivery, claim: Claim | None, exc: Exception) -> None:
+        """The queue or the bucket failed under the job: not the job's fault, so it must not fail or
+        reach the dead-letter queue. Its checkpoints are stored; it comes back after the outage."""
+        self._connectivity.failed("storage" if isinstance(exc, StorageUnavailable) else "queue", exc)
+        if claim is not None:
+            try:
+                self._life.release(claim, job_error_for(exc))
+            except Exception as write_exc:  # the bucket is out: the record stays running until taken
+                log.debug("release_not_recorded", error=str(write_exc))
+        try:
+            if delivery.receive_count >= self._settings.max_receive_count:
+                # One more receive would send it to the dead-letter queue: queue it afresh, with a new
+                # receive count, then let this one go. A duplicate is harmless (the claim is conditional).
+                message = JobMessage.decode(delivery.body)
+                group = delivery.group_id or message_group_for(message.tenant, 0)
+                self._queue.send(message, group, resend=f"outage{time.time_ns()}")
+                self._queue.delete(delivery)
+            else:
+                delay = retry_delay_seconds(1, self._settings.retry_backoff_seconds)
+                self._queue.set_visibility(delivery, delay)
+        except QueueUnavailable as queue_exc:  # the queue is out too: the visibility runs out by itself
+            self._connectivity.failed("queue", queue_exc)
+        self._count("released")
+        log.warning("job_released_for_outage", error=str(exc))

@@ -50,10 +50,17 @@ class DeadLetters:
         # A job marked failed here ends here: its usage, active marker and webhook are settled here too.
         self._life = life or JobLife(store)
 
-    def _receive_all(self) -> list[DeadLetter]:
-        """Every message in the DLQ, each held invisible for a short while; ``_release`` gives them back."""
+    @property
+    def dlq(self) -> JobQueue:
+        return self._dlq
+
+    def _receive_all(self, limit: int | None = None) -> list[DeadLetter]:
+        """Every message in the DLQ (or the first ``limit``), each held invisible for a short while;
+        ``_release`` gives them back."""
         letters: list[DeadLetter] = []
-        while batch := self._dlq.receive(0, _PEEK_VISIBILITY_SECONDS, batch=10):
+        while (limit is None or len(letters) < limit) and (
+            batch := self._dlq.receive(0, _PEEK_VISIBILITY_SECONDS, batch=10)
+        ):
             for delivery in batch:
                 try:
                     message: JobMessage | None = JobMessage.decode(delivery.body)
@@ -88,6 +95,22 @@ class DeadLetters:
                 record = self._life.settle(record)
             out.append(DeadLetter(letter.job_id, letter.delivery, record, letter.message, letter.etag))
         return out
+
+    def sweep(self, limit: int = 100) -> int:
+        """What a worker does from time to time: settle the abandoned jobs among the first ``limit``
+        dead letters, leaving every message where it is. How many it marked failed."""
+        letters = self._receive_all(limit)
+        try:
+            settled = self.settle_abandoned(letters)
+        finally:
+            self._release(letters)
+        return sum(
+            1
+            for before, after in zip(letters, settled, strict=True)
+            if before.record is not None
+            and after.record is not None
+            and before.record.status is not after.record.status
+        )
 
     def listing(self) -> list[DeadLetter]:
         letters = self._receive_all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from kontho.settings import Settings
 from kontho.text.frontend import PreparedText, pause_after, pauses_for, prepare
 from kontho.text.numbers import to_bangla_digits
 from kontho.voices import Voice, VoiceCatalog
+from worker import scratch
 from worker.artifacts import CONTENT_TYPES, ArtifactFile, upload, upload_manifest
 from worker.audio.assemble import WavAssembler, trim_silence
 from worker.audio.encode import CHAPTERED, EncodeOptions, add_metadata, encode, write_chapters
@@ -61,7 +61,6 @@ class JobInHand:
     """One job being rendered: what it asks, what reads it, the text as prepared, and where it works."""
 
     record: JobRecord
-    text: str
     voice: Voice
     engine: Engine
     prepared: PreparedText
@@ -118,14 +117,19 @@ class Pipeline:
         if not prepared.chunks:
             raise InvalidJob("the text has nothing the voice can read aloud")
         progress.record = progress.record.touch(warnings=prepared.warnings)
+        root = scratch.scratch_root(self._settings.work_dir)
+        estimate = prepared.characters / voice.params.chars_per_second
+        scratch.check_room(
+            root, scratch.needed_bytes(estimate, engine.sample_rate), self._settings.scratch_reserve_bytes
+        )
         with (
             Checkpoints(self._store, record.tenant, record.id, engine.sample_rate) as checkpoints,
-            tempfile.TemporaryDirectory(prefix=f"kontho-{record.id}-", dir=self._settings.work_dir) as tmp,
+            scratch.job_folder(root, record.id) as folder,
         ):
-            job = JobInHand(record, text, voice, engine, prepared, progress, stop, checkpoints, Path(tmp))
+            job = JobInHand(record, voice, engine, prepared, progress, stop, checkpoints, folder)
             programme = self._assemble(job)
             stop.check()
-            return self._publish(record, programme, Path(tmp))
+            return self._publish(record, programme, folder)
 
     def _assemble(self, job: JobInHand) -> Programme:
         """Chunks to one WAV on disk, in order: stored chunks reused, missing ones rendered and stored.
@@ -153,7 +157,7 @@ class Pipeline:
         wav = folder / "programme.wav"
         with (
             WavAssembler(wav, engine.sample_rate) as out,
-            TimingWriter(folder, job.text, engine.sample_rate) as timings,
+            TimingWriter(folder, engine.sample_rate) as timings,
             Master(
                 out,
                 folder / f"encoded.{record.spec.format.value}",

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from kontho.text.chunking import Chunk, as_written
+from kontho.text.chunking import Chunk
 
 
 @dataclass
@@ -23,6 +23,8 @@ class _Cue:
     end_sample: int
     start_char: int
     end_char: int
+    text: str
+    """The sentence as written, without markup: what a listener reads along."""
 
 
 def _clock(ms: int, separator: str) -> str:
@@ -33,11 +35,10 @@ def _clock(ms: int, separator: str) -> str:
 
 
 class TimingWriter:
-    def __init__(self, folder: Path, text: str, sample_rate: int) -> None:
+    def __init__(self, folder: Path, sample_rate: int) -> None:
         self.srt = folder / "subtitles.srt"
         self.vtt = folder / "subtitles.vtt"
         self.marks = folder / "marks.json"
-        self._text = text
         self._rate = sample_rate
         self._open: _Cue | None = None
         self._count = 0
@@ -64,7 +65,7 @@ class TimingWriter:
             self._open.end_sample = end_sample
             return
         self._emit()
-        self._open = _Cue(chunk.sentence, start_sample, end_sample, chunk.start, chunk.end)
+        self._open = _Cue(chunk.sentence, start_sample, end_sample, chunk.start, chunk.end, chunk.written)
 
     def close(self) -> int:
         """Write the last cue and finish the files; returns the number of cues."""
@@ -81,7 +82,7 @@ class TimingWriter:
             return
         self._count += 1
         start, end = self._ms(cue.start_sample), self._ms(cue.end_sample)
-        line = as_written(self._text[cue.start_char : cue.end_char])
+        line = cue.text
         self._srt.write(f"{self._count}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{line}\n\n")
         self._vtt.write(f"{_clock(start, '.')} --> {_clock(end, '.')}\n{line}\n\n")
         mark = {

@@ -3,8 +3,11 @@ sound the same as an uninterrupted run."""
 
 from __future__ import annotations
 
+import os
 import random
 import signal
+import subprocess
+import sys
 import time
 import wave
 from pathlib import Path
@@ -14,6 +17,7 @@ import pytest
 
 from client.http import KonthoClient
 from devstack.motoserver import free_port
+from devstack.provision import Resources
 from devstack.stack import LocalStack
 from kontho.settings import Settings
 from kontho.tenants import LOCAL_KEY
@@ -148,3 +152,32 @@ def test_a_job_survives_five_sigkills_at_random_moments_with_identical_audio(
             for job_id in (job["id"], uninterrupted["id"])
         ]
     assert _frames(paths[0]) == _frames(paths[1])
+
+
+def test_an_idle_worker_exits_promptly_on_sigterm(settings: Settings, resources: Resources) -> None:
+    """In a 20 s long poll with nothing in hand: nothing to drain, so no reason to wait for the poll."""
+    env = {
+        **os.environ,
+        "KONTHO_AWS_ENDPOINT_URL": str(settings.aws_endpoint_url),
+        "KONTHO_BUCKET": settings.bucket,
+        "KONTHO_QUEUE_URL": resources.queue_url,
+        "KONTHO_DLQ_NAME": settings.dlq_name,
+        "KONTHO_POLL_WAIT_SECONDS": "20",
+        "KONTHO_WORKER_METRICS_PORT": "0",
+        "KONTHO_LIVENESS_FILE": str(settings.work_dir / "alive") if settings.work_dir else "/tmp/alive",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        assert worker.stdout is not None
+        for line in worker.stdout:  # wait until it is in its long poll
+            if "worker_started" in line:
+                break
+        time.sleep(2)
+        sent = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == EXIT_OK
+        assert time.monotonic() - sent < 5
+    finally:
+        worker.kill()

@@ -99,7 +99,7 @@ def test_make_run_renders_the_sample_and_prints_where_it_went(tmp_path: Path) ->
     # The demo drives the stack with the kontho command, as a user would.
     for command in ("$ kontho submit", "$ kontho wait", "$ kontho download", "$ kontho usage"):
         assert command in done.stdout
-    [out] = (tmp_path / "out").glob("*/audio.mp3")
+    [out] = (tmp_path / "out").glob("*/nodir-gan.mp3")
     assert AudioSegment.from_file(out, format="mp3").duration_seconds > 5
     assert f"wrote {out}" in done.stdout
     assert "audio duration" in done.stdout
@@ -137,12 +137,37 @@ def test_burst_worker_exits_once_the_queue_is_empty(
     assert "worker_stopped" in done.stdout + done.stderr
 
 
-def test_worker_that_cannot_reach_its_queue_exits_with_a_startup_error(tmp_path: Path) -> None:
+def test_a_worker_whose_queue_does_not_exist_exits_with_a_startup_error(moto_server: MotoServer) -> None:
     done = _burst_worker(
-        {"KONTHO_AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "KONTHO_LOG_FORMAT": "json"}
+        {
+            "KONTHO_AWS_ENDPOINT_URL": moto_server.endpoint,
+            "KONTHO_QUEUE_NAME": "no-such-queue.fifo",
+            "KONTHO_LOG_FORMAT": "json",
+        }
     )
     assert done.returncode == 3
     assert '"event": "worker_startup_failed"' in done.stdout + done.stderr
+
+
+def test_a_worker_that_cannot_reach_aws_at_start_waits_for_it(tmp_path: Path) -> None:
+    """An outage at start-up is waited out like any other: a fleet restarting into one must not crash-loop."""
+    env = {"KONTHO_AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "KONTHO_LOG_FORMAT": "json"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "worker", "--burst"],
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            worker.wait(timeout=8)
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert '"event": "worker_waiting_for_aws"' in output
+    assert "worker_startup_failed" not in output
 
 
 def test_make_serve_runs_until_interrupted_and_a_second_worker_can_join(tmp_path: Path) -> None:

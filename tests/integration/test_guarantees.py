@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -165,27 +166,16 @@ def test_a_job_that_always_fails_reaches_the_dlq_marked_and_redrive_brings_it_ba
     settings: Settings,
     resources: Resources,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A voice whose espeak-ng voice does not exist: espeak-ng exits 1 on every call, a transient failure.
-    voices = tmp_path / "voices.json"
-    voices.write_text(
-        json.dumps(
-            {
-                "voices": [
-                    {
-                        "id": "bn-broken",
-                        "engine": "espeak",
-                        "language": "bn",
-                        "sample_rate": 22050,
-                        "params": {"espeak_voice": "qqq"},
-                    }
-                ]
-            }
-        )
-    )
-    config = settings.model_copy(update={"queue_url": resources.queue_url, "voices_file": voices})
-    with TestClient(create_app(config), headers=AUTH) as client:
-        job_id = client.post("/v1/jobs", json={"text": TEXT, "voice": "bn-broken"}).json()["id"]
+    # ffmpeg crashes on every call (a broken host, a bad codec build): a transient failure every time.
+    crashing = tmp_path / "bin"
+    crashing.mkdir()
+    (crashing / "ffmpeg").write_text("#!/bin/sh\necho 'ffmpeg: simulated crash' >&2\nexit 1\n")
+    (crashing / "ffmpeg").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{crashing}:{os.environ['PATH']}")
+    config = settings.model_copy(update={"queue_url": resources.queue_url})
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
     consumer = build_consumer(config)
     counters = consumer.run(burst=True)
     assert (counters["retried"], counters["dead_lettered"]) == (2, 1)  # exactly maxReceiveCount receives
@@ -195,7 +185,8 @@ def test_a_job_that_always_fails_reaches_the_dlq_marked_and_redrive_brings_it_ba
     assert record.status is JobState.FAILED
     assert record.error is not None
     assert record.error.code == "dead_lettered"
-    assert "espeak-ng" in record.error.message
+    assert "ffmpeg" in record.error.message
+    assert record.error.message.startswith(f"gave up after {record.attempts} attempts")
 
     dead = DeadLetters(store, queue, JobQueue(sqs_client(settings), resources.dlq_url))
     assert [x.job_id for x in dead.listing()] == [job_id]
@@ -205,6 +196,28 @@ def test_a_job_that_always_fails_reaches_the_dlq_marked_and_redrive_brings_it_ba
     redriven = store.get_record(LOCAL_TENANT, job_id)
     assert redriven is not None
     assert (redriven.status, redriven.error) == (JobState.QUEUED, None)
+
+
+def test_a_voice_espeak_does_not_have_fails_its_job_at_once(
+    store: JobStore, settings: Settings, resources: Resources, tmp_path: Path
+) -> None:
+    voices = tmp_path / "voices.json"
+    broken = {"id": "bn-broken", "engine": "espeak", "language": "bn", "sample_rate": 22050}
+    voices.write_text(json.dumps({"voices": [{**broken, "params": {"espeak_voice": "qqq"}}]}))
+    config = settings.model_copy(update={"queue_url": resources.queue_url, "voices_file": voices})
+    with TestClient(create_app(config), headers=AUTH) as client:
+        job_id = client.post("/v1/jobs", json={"text": TEXT, "voice": "bn-broken"}).json()["id"]
+    counters = build_consumer(config).run(burst=True)
+    assert (counters["failed"], counters["retried"]) == (1, 0)  # a catalog mistake no retry can mend
+    record = store.get_record(LOCAL_TENANT, job_id)
+    assert record is not None
+    assert record.error is not None
+    assert (record.status, record.error.code, record.error.retryable) == (
+        JobState.FAILED,
+        "model_load_failed",
+        False,
+    )
+    assert "qqq" in record.error.message
 
 
 def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listing(
@@ -229,6 +242,31 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listin
     # The job has ended: it no longer counts against the tenant's active jobs, and its failure is counted.
     assert not store.list_keys(keys.active_prefix(LOCAL_TENANT))
     assert api.get("/v1/usage").json()["total"]["jobs_failed"] == 1
+
+
+def test_an_idle_worker_settles_a_job_whose_worker_died_on_its_last_attempt(
+    api: TestClient, store: JobStore, queue: JobQueue, settings: Settings, resources: Resources
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    record = store.get_record(LOCAL_TENANT, job_id)
+    assert record is not None
+    store.put_record(record.touch(status=JobState.RUNNING, attempts=3))  # and then the process vanished
+    for _ in range(settings.max_receive_count):
+        (delivery,) = queue.receive(wait_seconds=1, visibility_seconds=10)
+        queue.set_visibility(delivery, 0)
+    assert queue.receive(wait_seconds=0, visibility_seconds=10) == []  # now in the dead-letter queue
+    worker = build_consumer(
+        settings.model_copy(update={"queue_url": resources.queue_url, "dlq_check_seconds": 0.01})
+    )
+    time.sleep(0.05)
+    worker.run(burst=True)  # an idle worker, with no operator running `python -m worker.dlq list`
+    failed = store.get_record(LOCAL_TENANT, job_id)
+    assert failed is not None
+    assert (failed.status, failed.settled) == (JobState.FAILED, True)
+    assert failed.error is not None
+    assert failed.error.message.startswith("gave up after 3 attempts")
+    assert not store.list_keys(keys.active_prefix(LOCAL_TENANT))
+    assert queue_messages(settings, resources.dlq_url) == 1  # left for an operator to redrive
 
 
 def test_a_worker_whose_heartbeats_are_lost_yields_the_job_to_the_next_and_it_completes_once(

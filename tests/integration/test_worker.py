@@ -24,6 +24,7 @@ from kontho.messages import JobMessage
 from kontho.schemas import JobRecord, JobState
 from kontho.settings import Settings
 from kontho.tenants import LOCAL_TENANT
+from kontho.text.unicode import normalize_unicode
 from kontho.voices import VoiceCatalog
 from tests.conftest import queue_messages
 from worker.consumer import Consumer
@@ -290,3 +291,28 @@ def test_subtitles_and_marks_follow_the_audio_to_its_last_sample(
     vtt = files[("subtitles", "vtt")].decode()
     assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> ")
     assert sentences[1] in vtt  # cues show the text as written, not as read
+
+
+def test_no_markdown_mark_reaches_the_subtitles_or_the_marks(api: TestClient, consumer: Consumer) -> None:
+    import json
+
+    text = (
+        "# প্রথম অধ্যায়\n\n**পদ্মার** পাড়ে _ছোট_ একটি [গ্রাম](https://example.org/gram)। "
+        "সেখানে `২৫০টি` পরিবার বাস করে!\n\n> সবাই কি নদীর সঙ্গে বাঁধা?\n\n- হ্যাঁ।\n"
+    )
+    job_id = api.post(
+        "/v1/jobs", json={"text": text, "text_format": "markdown", "subtitles": True, "format": "wav"}
+    ).json()["id"]
+    assert consumer.run(burst=True)["completed"] == 1
+    result = api.get(f"/v1/jobs/{job_id}/result").json()
+    files = {
+        (a["kind"], a["format"]): httpx.get(a["url"]).content.decode()
+        for a in result["artifacts"]
+        if a["kind"] in ("subtitles", "marks")
+    }
+    marks = json.loads(files[("marks", "json")])
+    shown = [files[("subtitles", "srt")], files[("subtitles", "vtt")], *(m["text"] for m in marks)]
+    for what in shown:
+        assert not set("#*_[]()`>") & set(what.replace("-->", "")), what
+    assert "example.org" not in "".join(shown)
+    assert any(normalize_unicode("পদ্মার পাড়ে ছোট একটি গ্রাম।") in m["text"] for m in marks)

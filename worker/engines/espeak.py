@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from kontho.errors import EngineFailed, EngineUnavailable
+from kontho.errors import EngineFailed, EngineUnavailable, ModelLoadFailed
 from kontho.voices import Voice
 from worker.engines.base import Audio
 
@@ -33,8 +33,17 @@ class EspeakEngine:
         self._binary = shutil.which("espeak-ng")
         if self._binary is None:
             raise EngineUnavailable("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
-        # One tiny render proves the voice exists and tells us its real sample rate.
-        self.sample_rate = self._render("ক")[1]
+        # One tiny render proves the voice exists and tells us its real sample rate. A voice espeak-ng
+        # does not have is a catalog mistake no retry can mend.
+        try:
+            self.sample_rate = self._render("ক")[1]
+        except EngineFailed as exc:
+            if "does not exist" in str(exc):
+                raise ModelLoadFailed(
+                    f"espeak-ng has no voice {self._espeak_voice!r} (voice {self.voice.id!r}); "
+                    "`espeak-ng --voices` lists the installed ones"
+                ) from exc
+            raise
         version = subprocess.run(
             [self._binary, "--version"], capture_output=True, text=True, timeout=10, check=False
         ).stdout.strip()
