@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/python -m bench.precision
 	$(BIN)/python -m bench.longform
 	$(BIN)/python -m bench.fairness
+	$(BIN)/python -m bench.epub_memory
 
 clean:
 	rm -rf $(VENV) .kontho out .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import boto3
@@ -59,7 +58,8 @@ class Readiness:
 
     A probe still running from an earlier request is waited on rather than started again, so an endpoint
     that accepts connections and never answers holds at most one thread per probe. The clients are made
-    on the first check, before its deadline starts: making them is local work that cannot hang.
+    with the app: making them is local work that cannot hang, but it takes a second on a busy host, which
+    a probe's deadline must not pay.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -68,10 +68,7 @@ class Readiness:
         self._lock = threading.Lock()
         self._running: dict[str, Future[None]] = {}
         self._queue_url = settings.queue_url
-
-    @cached_property
-    def _clients(self) -> tuple[S3Client, SQSClient]:
-        return _probe_clients(self._settings)
+        self._clients = _probe_clients(settings)
 
     def _s3_answers(self) -> None:
         JobStore(self._clients[0], self._settings.bucket).ping()
@@ -90,8 +87,6 @@ class Readiness:
             return running
 
     def check(self) -> dict[str, str]:
-        with self._lock:
-            _ = self._clients
         deadline = time.monotonic() + DEADLINE_SECONDS
         probes = {"s3": self._s3_answers, "sqs": self._sqs_answers}
         started = {name: self._start(name, probe) for name, probe in probes.items()}
