@@ -15,11 +15,12 @@ from api import access_log
 from api.body_limit import BodyLimit
 from api.deps import Services
 from api.errors import install_error_handlers
-from api.models import ErrorResponse
+from api.models import ErrorResponse, readable_pattern, string_branch
 from api.routes import health, jobs, text, uploads, usage, voices
 from api.routes import metrics as metrics_route
 from kontho import metrics
 from kontho.settings import Settings, get_settings
+from kontho.voices import Voice, VoiceCatalog
 
 # JSON may escape every character as a six-byte \\u escape; leave room for the other fields too.
 _BYTES_PER_CHAR = 6
@@ -77,14 +78,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _schema_with_limits(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
-    """The app's OpenAPI schema with the limits of this deployment's settings, which the request models
-    (shared by every deployment) cannot carry."""
+    """The app's OpenAPI schema with the limits of this deployment's settings and voices, which the request
+    models (shared by every deployment) cannot carry."""
     build = app.openapi
+    voices: VoiceCatalog = app.state.services.voices
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            uploads.document_limits(build(), settings)
+            schema = build()
+            uploads.document_limits(schema, settings)
+            _document_text_and_voices(schema, settings, voices)
         assert app.openapi_schema is not None  # noqa: S101 - build() stores what it built
         return app.openapi_schema
 
     return openapi
+
+
+def _document_text_and_voices(schema: dict[str, Any], settings: Settings, voices: VoiceCatalog) -> None:
+    """State the text limit, the voice ids and what each voice can read, as submit enforces them."""
+    requests = schema["components"]["schemas"]
+    job, preview = requests["CreateJobRequest"], requests["PreviewRequest"]
+    text = job["properties"]["text"]
+    string_branch(text)["maxLength"] = settings.max_text_chars
+    text["description"] += f" At most {settings.max_text_chars:,} characters (413 beyond)."
+    shared = [voice for voice in voices.all() if voice.tenants is None]
+    # A tenant's private voice is not named to everyone: with one in the catalog, the ids stay a pattern.
+    if len(shared) == len(voices.all()):
+        for request in (job, preview):
+            string_branch(request["properties"]["voice"])["enum"] = [voice.id for voice in shared]
+    rules = [_readable_rule(voice, voice.id == settings.default_voice) for voice in shared]
+    if rules:
+        job["allOf"] = rules
+    webhook = job["properties"]["webhook_url"]
+    webhook["description"] += " An absolute http(s) URL with a host and without credentials." + (
+        " This deployment sends to private addresses too."
+        if settings.webhook_allow_private
+        else " A host written as a private, loopback or link-local address is refused (422); a name "
+        "is checked when the webhook is sent."
+    )
+
+
+def _readable_rule(voice: Voice, default: bool) -> dict[str, Any]:
+    """A text read by ``voice`` has a character that voice can read."""
+    named: dict[str, Any] = {"required": ["voice"], "properties": {"voice": {"const": voice.id}}}
+    unnamed = [{"not": {"required": ["voice"]}}, {"properties": {"voice": {"type": "null"}}}]
+    return {
+        "if": {"anyOf": [named, *unnamed]} if default else named,
+        "then": {"properties": {"text": {"pattern": readable_pattern(voice.characters)}}},
+    }

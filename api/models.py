@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
 from datetime import datetime
-from typing import Literal
+from functools import cache
+from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,25 +23,153 @@ from kontho.schemas import (
     WebhookDelivery,
 )
 from kontho.usage import UsageDay, UsageTotals
-from kontho.webhook_address import url_problem
+
+# What the schema states of a request, in patterns every JSON Schema engine reads (ECMA-262, as OpenAPI 3.1
+# asks). Where the API refuses with a message of its own (api/ingest.py, the routes), the pattern is only
+# stated (json_schema_extra), not enforced a second time with pydantic's message.
+
+ID_PATTERN = r"^[0-9a-hjkmnp-tv-z]{26}$"
+"""A job's or an upload's id (kontho.ids.is_job_id): 26 characters of Crockford base32."""
+
+TEXT_CHARACTERS_PATTERN = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"
+"""What api/ingest.py does not refuse as "not text": no C0 control but tab, line feed, vertical tab, form
+feed and carriage return, and no DEL. It also refuses lone surrogates, which no pattern can name (no
+engine compiles them) and no encoder of Unicode text writes."""
+
+NOT_BLANK_PATTERN = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""Something besides whitespace: one character that is not ``str.isspace`` (each named, as engines differ
+on what ``\\s`` means)."""
+
+READABLE_PATTERN = r"[\p{L}\p{N}]"
+"""At least one letter or digit, in any script: what a voice without a declared character set can read
+(``str.isalnum``, api/ingest.py)."""
+
+
+@cache
+def _digits_beyond_nd() -> str:
+    """Characters ``str.isdigit`` counts that are not decimal digits (Nd): superscripts, circled digits."""
+    return "".join(
+        ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isdigit() and unicodedata.category(ch) != "Nd"
+    )
+
+
+def readable_pattern(characters: str | None) -> str:
+    """A text a voice can read has one character it reads (api/ingest.py check_readable): for a voice that
+    declares its character set, a digit or one of those characters; otherwise any letter or digit."""
+    if not characters:
+        return READABLE_PATTERN
+    members = sorted(set(characters) | set(_digits_beyond_nd()))
+    escaped = "".join(f"\\{ch}" if ch in "\\]^-[" else ch for ch in members)
+    return f"[\\p{{Nd}}{escaped}]"
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_H16 = r"[0-9A-Fa-f]{1,4}"
+_LS32 = rf"(?:{_H16}:{_H16}|{_OCTET}(?:\.{_OCTET}){{3}})"
+_IPV6 = "|".join(  # RFC 3986's IPv6address, one line per form
+    [
+        rf"(?:{_H16}:){{6}}{_LS32}",
+        rf"::(?:{_H16}:){{5}}{_LS32}",
+        rf"(?:{_H16})?::(?:{_H16}:){{4}}{_LS32}",
+        rf"(?:(?:{_H16}:){{0,1}}{_H16})?::(?:{_H16}:){{3}}{_LS32}",
+        rf"(?:(?:{_H16}:){{0,2}}{_H16})?::(?:{_H16}:){{2}}{_LS32}",
+        rf"(?:(?:{_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
+        rf"(?:(?:{_H16}:){{0,4}}{_H16})?::{_LS32}",
+        rf"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}",
+        rf"(?:(?:{_H16}:){{0,6}}{_H16})?::",
+    ]
+)
+_PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)"
+# Path, query and fragment: URI characters, any other percent-encoded (written so that a generator can
+# draw long ones quickly: the fuzzer draws URLs up to the length limit).
+_URI_CHAR = r"[A-Za-z0-9._~!$&'()*+,;=:@/?-]"
+_ENCODED = rf"{_URI_CHAR}*(?:%[0-9A-Fa-f]{{2}}{_URI_CHAR}*)*"
+WEBHOOK_URL_PATTERN = (
+    rf"^[hH][tT][tT][pP][sS]?://(?:{_LABEL}(?:\.{_LABEL})*\.?|\[(?:{_IPV6})\])(?::{_PORT})?"
+    rf"(?:[/?]{_ENCODED})?(?:#{_ENCODED})?$"
+)
+"""An absolute http(s) URI (RFC 3986) with a host: a DNS name of ASCII labels (an international name in its
+xn-- form) or an IP address, a port up to 65535, and a path, query and fragment of URI characters (any
+other percent-encoded). No user name or password: the signature authenticates kontho. The schema states
+no ``format: uri`` beside it: every match is a URI, and a fuzzer spends a minute looking for one that is
+not."""
+_WEBHOOK_URL = re.compile(WEBHOOK_URL_PATTERN)
+
+
+def webhook_url_form_problem(url: str) -> str | None:
+    """Why ``url`` is not in the form WEBHOOK_URL_PATTERN states, or None. Whether its host may be
+    called is another question (kontho.webhook_address), which the route asks."""
+    if _WEBHOOK_URL.fullmatch(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        return f"is not a URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "must be an http:// or https:// URL"
+    if not parts.hostname:
+        return "has no host"
+    if "@" in parts.netloc:
+        return "must not carry credentials; the signature authenticates kontho"
+    return (
+        "is not a URL webhooks can take: a host name in ASCII (an international name in its xn-- form) or "
+        "an IP address, an optional port, then a path and query without spaces (percent-encode other "
+        "characters)"
+    )
+
+
+def string_branch(field: dict[str, Any]) -> dict[str, Any]:
+    """The string alternative of an optional string field's schema (``anyOf: [string, null]``)."""
+    for branch in field.get("anyOf", [field]):
+        if branch.get("type") == "string":
+            return cast(dict[str, Any], branch)
+    raise ValueError(f"no string in {field}")
+
+
+def _state_text(field: dict[str, Any]) -> None:
+    # What each voice can read depends on the voice: the app states it per voice (api/app.py).
+    string = string_branch(field)
+    string["pattern"] = TEXT_CHARACTERS_PATTERN
+    string["allOf"] = [{"pattern": NOT_BLANK_PATTERN}]
+
+
+def _state_upload(field: dict[str, Any]) -> None:
+    string_branch(field)["pattern"] = ID_PATTERN
+
+
+def _state_job_request(schema: dict[str, Any]) -> None:
+    # Exactly one of text and upload; a null counts as absent, as the model reads it.
+    schema["oneOf"] = [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("text", "upload")
+    ]
+    string_branch(schema["properties"]["webhook_url"])["pattern"] = WEBHOOK_URL_PATTERN
 
 
 class CreateJobRequest(JobOptions):
     """A job: its text (inline or an upload) and its options."""
 
+    model_config = ConfigDict(json_schema_extra=_state_job_request)
+
     text: str | None = Field(
-        default=None, description="Bangla text to read aloud, UTF-8. Lines are paragraphs. Or `upload`."
+        default=None,
+        description="Bangla text to read aloud, UTF-8. Lines are paragraphs. Or `upload`. Control characters "
+        "other than tabs and line breaks, and lone surrogates, are refused; so is text with no letter or "
+        "digit the voice can read.",
+        json_schema_extra=_state_text,
     )
     upload: str | None = Field(
         default=None,
         max_length=64,
         description="Id of an upload (POST /v1/uploads) holding the input: EPUB, text or Markdown.",
+        json_schema_extra=_state_upload,
     )
 
     @field_validator("webhook_url")
     @classmethod
-    def _webhook_address(cls, value: str | None) -> str | None:
-        problem = None if value is None else url_problem(value)
+    def _webhook_form(cls, value: str | None) -> str | None:
+        problem = None if value is None else webhook_url_form_problem(value)
         if problem:
             raise ValueError(problem)
         return value

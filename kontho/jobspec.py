@@ -52,7 +52,8 @@ MAX_WEBHOOK_URL_LENGTH = 2048
 
 
 class JobOptions(BaseModel):
-    """How a job is to be read and delivered; every field has a default."""
+    """How a job is to be read and delivered; every field has a default. Booleans are strict: JSON's
+    true and false only, as the schema says, never 0, 1 or "yes"."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -70,7 +71,9 @@ class JobOptions(BaseModel):
         default=None, max_length=MAX_TITLE_LENGTH, description="Author, in the audio's metadata."
     )
     subtitles: bool = Field(
-        default=False, description="Also produce SRT and WebVTT subtitles and JSON sentence marks."
+        default=False,
+        strict=True,
+        description="Also produce SRT and WebVTT subtitles and JSON sentence marks.",
     )
     text_format: TextFormat | None = Field(
         default=None,
@@ -78,10 +81,14 @@ class JobOptions(BaseModel):
         "text, the upload's content type for an upload (an EPUB's chapters come from its table of contents).",
     )
     skip_front_matter: bool = Field(
-        default=True, description="EPUB: leave out the cover, title page, copyright page and contents."
+        default=True,
+        strict=True,
+        description="EPUB: leave out the cover, title page, copyright page and contents.",
     )
-    read_chapter_titles: bool = Field(default=True, description="Read each chapter's heading aloud.")
-    chapter_files: bool = Field(default=False, description="Also one audio file per chapter.")
+    read_chapter_titles: bool = Field(
+        default=True, strict=True, description="Read each chapter's heading aloud."
+    )
+    chapter_files: bool = Field(default=False, strict=True, description="Also one audio file per chapter.")
     loudness: Loudness = Field(
         default=Loudness.AUDIOBOOK,
         description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",

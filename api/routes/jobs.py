@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import structlog
 from fastapi import APIRouter, Header, Path, Query, Response, status
@@ -14,6 +15,7 @@ from api.deps import ServicesDep, voice_or_422
 from api.downloads import download_name
 from api.errors import ApiError
 from api.models import (
+    ID_PATTERN,
     ArtifactOut,
     AudioOut,
     CreateJobRequest,
@@ -28,11 +30,22 @@ from kontho.ids import ID_LENGTH, is_job_id, new_job_id
 from kontho.jobspec import MAX_TITLE_LENGTH, JobOptions, JobSpec
 from kontho.schemas import Artifact, JobRecord, JobState, JobUsage
 from kontho.tenants import Tenant
+from kontho.webhook_address import address_problem, literal_address
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 log = structlog.get_logger(__name__)
 
-JobId = Annotated[str, Path(min_length=1, max_length=64, description=f"Job id ({ID_LENGTH} characters).")]
+# Ids are stated as what they are; any other is answered 404 (422 past 64 characters), as for a job that
+# does not exist, so the pattern is stated rather than enforced.
+JobId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        description=f"Job id ({ID_LENGTH} characters).",
+        json_schema_extra={"pattern": ID_PATTERN},
+    ),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -67,7 +80,30 @@ def _load(services: ServicesDep, job_id: str, tenant: Tenant) -> JobRecord:
     return _load_versioned(services, job_id, tenant)[0]
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut, responses=_ERRORS)
+def _link(operation: str, description: str) -> dict[str, Any]:
+    """An OpenAPI link from a created job to an operation on it (``/v1/jobs/{job_id}`` and below)."""
+    return {
+        "operationRef": f"#/paths/~1v1~1jobs~1{{job_id}}{operation}",
+        "parameters": {"job_id": "$response.body#/id"},
+        "description": description,
+    }
+
+
+_CREATED_JOB_LINKS = {
+    "GetJob": _link("/get", "The job's status and progress."),
+    "GetResult": _link("~1result/get", "The job's audio and artifacts, once it has completed."),
+    "CancelJob": _link("~1cancel/post", "Cancel the job."),
+    "DeleteJob": _link("/delete", "Erase the job."),
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+    responses=_ERRORS,
+    openapi_extra={"responses": {"202": {"links": _CREATED_JOB_LINKS}}},
+)
 def create_job(
     body: CreateJobRequest,
     services: ServicesDep,
@@ -91,6 +127,8 @@ def create_job(
                 "set webhook_secret in the API keys file",
             ),
         )
+    if body.webhook_url is not None and not services.settings.webhook_allow_private:
+        _refuse_a_private_address(body.webhook_url)
     job_input = ingest.resolve(body, services, voice_spec, tenant.id)
     job_id = new_job_id()
     if idempotency_key is not None:
@@ -135,6 +173,26 @@ def create_job(
     return JobOut.from_record(record)
 
 
+def _refuse_a_private_address(url: str) -> None:
+    """A 422 for a webhook whose host is written as an address that is not public. The request model has
+    checked the URL's form; names are checked where the worker resolves them."""
+    parts = urlsplit(url)
+    try:
+        address = literal_address(parts.hostname or "", bracketed="[" in parts.netloc)
+        problem = None if address is None else address_problem(address)
+    except ValueError as exc:
+        problem = f"has an invalid host: {exc}"
+    if problem:
+        raise ApiError(
+            422,
+            ErrorBody(
+                code="invalid_request",
+                field="webhook_url",
+                message=f"webhook_url: {problem}; webhooks go to public addresses only",
+            ),
+        )
+
+
 def _clip(value: str | None) -> str | None:
     """A book's own title or author, cut to what a job's may hold."""
     return None if value is None else value[:MAX_TITLE_LENGTH]
@@ -150,7 +208,12 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=100, description="Jobs per page.")] = 20,
     cursor: Annotated[
         str | None,
-        Query(min_length=1, max_length=64, description="next_cursor of the previous page."),
+        Query(
+            min_length=1,
+            max_length=64,
+            description="next_cursor of the previous page.",
+            json_schema_extra={"pattern": ID_PATTERN},
+        ),
     ] = None,
 ) -> JobList:
     """The tenant's jobs, newest first, a page at a time."""

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import TenantDep, require_tenant
 from api.deps import ServicesDep, voice_or_422
 from api.ingest import check_characters
-from api.models import ErrorResponse
+from api.models import TEXT_CHARACTERS_PATTERN, ErrorResponse
+from kontho.jobspec import VOICE_ID_PATTERN
 from kontho.schemas import TextWarning
 from kontho.text.frontend import pause_after, pauses_for, prepare
 
@@ -26,17 +27,29 @@ _PREVIEW_MAX_CHARS = 100_000
 class PreviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=_PREVIEW_MAX_CHARS, description="The text to check.")
-    voice: str | None = Field(default=None, max_length=64, description="Voice id; the default if absent.")
+    text: str = Field(
+        min_length=1,
+        max_length=_PREVIEW_MAX_CHARS,
+        description="The text to check. Control characters other than tabs and line breaks, and lone "
+        "surrogates, are refused.",
+        # Stated, not enforced: check_characters refuses them with the character and its position.
+        json_schema_extra={"pattern": TEXT_CHARACTERS_PATTERN},
+    )
+    voice: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=VOICE_ID_PATTERN,
+        description="Voice id (GET /v1/voices); the default if absent.",
+    )
     text_format: Literal["plain", "markdown"] = Field(
         default="plain",
         description="As for a job: markdown reads # and ## headings as chapters and no Markdown mark aloud.",
     )
     read_chapter_titles: bool = Field(
-        default=True, description="As for a job: read each chapter's heading aloud."
+        default=True, strict=True, description="As for a job: read each chapter's heading aloud."
     )
     subtitles: bool = Field(
-        default=False, description="As for a job: with subtitles no two sentences share a chunk."
+        default=False, strict=True, description="As for a job: with subtitles no two sentences share a chunk."
     )
 
 

@@ -1,21 +1,28 @@
 """Schemathesis against /openapi.json with every check: generated requests never get a 5xx, every response
 matches the schema the API publishes, schema-valid requests are accepted and schema-violating ones refused.
-The stateful phase chains calls through the links schemathesis infers (an upload's or a job's id into the
-routes that read it). The app talks to a moto server of its own over HTTP."""
+The stateful phase chains calls through the links the schema states (a job's id into the routes that read,
+cancel and erase it) and those schemathesis infers. The app talks to a moto server of its own over HTTP."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
 
 from api.app import create_app
+from api.models import ID_PATTERN
 from api.routes.usage import MAX_DAYS
 from devstack.motoserver import MotoServer, free_port
 from devstack.provision import provision
@@ -30,39 +37,17 @@ _SETTINGS = Settings(
     queue_name="kontho-fuzz.fifo",
     dlq_name="kontho-fuzz-dlq.fifo",
     max_upload_bytes=1_000_000,
+    # Small, so the coverage phase's boundary texts (the limit, and one past it for the 413) are cheap.
+    max_text_chars=500,
+    # A second voice that declares its character set, so the schema's rule for what each voice can read
+    # is exercised for both kinds.
+    voices_file=Path(__file__).with_name("fuzz_voices.yaml"),
+    # Which literal addresses a webhook may name is this setting's policy, not a form a pattern can state
+    # (127.0.0.1 is also 0x7f000001, 2130706433 and [::ffff:7f00:1]): the schema states the URL's form,
+    # and the fuzzer checks the form with the policy lifted. tests/integration/test_webhook_url_policy.py
+    # checks the policy.
+    webhook_allow_private=True,
 )
-
-# Constraints the schema does not state yet, each refused by the route as documented in prose. Every entry
-# turns one check off for one operation; remove it once the schema states the constraint.
-_NOT_YET_IN_THE_SCHEMA: list[dict[str, Any]] = [
-    {
-        # Schema-valid yet refused (422): exactly one of text and upload; a voice outside the catalog; an
-        # upload id that names no upload; a webhook_url that is not an absolute http(s) URL.
-        "include-path": "/v1/jobs",
-        "include-method": "POST",
-        "checks": {"positive_data_acceptance": {"enabled": False}},
-    },
-    {
-        # Schema-valid yet refused (422): a cursor that is not a job id (the schema says any 1-64 characters).
-        "include-path": "/v1/jobs",
-        "include-method": "GET",
-        "checks": {"positive_data_acceptance": {"enabled": False}},
-    },
-    {
-        # Schema-violating yet accepted (200): booleans given as 0 or 1 (pydantic's lax mode).
-        "include-path": "/v1/text/preview",
-        "include-method": "POST",
-        "checks": {"negative_data_rejection": {"enabled": False}},
-    },
-]
-# /v1/usage: from must not be after to, and a range spans at most MAX_DAYS days; the schema states each
-# day's form and bounds, and this rule between the two parameters in their descriptions, as OpenAPI has no
-# way to state it. The generating phases honour it through the filter below; the coverage phase, which
-# sends boundary values (from=1970-01-01 alone: 20,000 days to today), applies no filter.
-_USAGE_RANGE = {
-    "include-path": "/v1/usage",
-    "phases": {"coverage": {"checks": {"positive_data_acceptance": {"enabled": False}}}},
-}
 _CONFIG = SchemathesisConfig.from_dict(
     {
         "checks": {
@@ -74,17 +59,20 @@ _CONFIG = SchemathesisConfig.from_dict(
                 ]
             },
         },
-        "operations": [*_NOT_YET_IN_THE_SCHEMA, _USAGE_RANGE],
     }
 )
 # The app connects to AWS on first use, so it can be built (and its schema read) before moto starts.
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_SETTINGS), config=_CONFIG)
 
 
-@schema.hook("filter_query")
-def usage_range_as_documented(context: Any, query: dict[str, Any] | None) -> bool:
-    """/v1/usage: only ranges the descriptions allow (see _USAGE_RANGE)."""
-    if context.operation is None or context.operation.path != "/v1/usage" or not query:
+# /v1/usage: from must not be after to, and a range spans at most MAX_DAYS days. The schema states each
+# day's form and bounds, and this rule between the two parameters in their descriptions, as OpenAPI has no
+# way to state it; every phase keeps to it through this filter (the coverage phase's boundary values too:
+# from=1970-01-01 alone is 20,000 days to today).
+@schema.hook("filter_case")
+def usage_range_as_documented(context: Any, case: Any) -> bool:
+    query = case.query
+    if case.operation.path != "/v1/usage" or not query:
         return True
     try:
         last = date.fromisoformat(query["to"]) if query.get("to") else today()
@@ -94,11 +82,43 @@ def usage_range_as_documented(context: Any, query: dict[str, Any] | None) -> boo
     return first <= last and (last - first).days < MAX_DAYS
 
 
+# Two rules hold between a request and what came before it, which no schema can state. The hooks below
+# make each generated case keep them, changing no value from valid to invalid or back:
+# - an upload id must name an upload of the tenant's whose file has arrived (422 otherwise, as a body
+#   field naming nothing is): a well-formed id is replaced by one that does (_RECEIVED_UPLOAD);
+# - an Idempotency-Key names one request: reused with another body it is a 422. Each key is made the
+#   body's own, so a repeated key with the same body is still a replay.
+_ID = re.compile(ID_PATTERN)
+_RECEIVED_UPLOAD: dict[str, str] = {}
+
+
+@schema.hook("map_case")
+def requests_keep_to_their_history(context: Any, case: Any) -> Any:
+    if case.operation.path != "/v1/jobs" or case.operation.method.upper() != "POST":
+        return case
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("upload"), str) and _ID.fullmatch(body["upload"]):
+        case.body = {**body, "upload": _RECEIVED_UPLOAD["id"]}
+    key = (case.headers or {}).get("Idempotency-Key")
+    if isinstance(key, str) and 1 <= len(key) <= 255:
+        digest = hashlib.sha256(json.dumps(case.body, sort_keys=True, default=str).encode()).hexdigest()
+        case.headers["Idempotency-Key"] = f"{key[:238]}-{digest[:16]}"
+    return case
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with MotoServer(_PORT, log_path=tmp_path_factory.mktemp("fuzz") / "moto.log"):
         provision(_SETTINGS)
+        _RECEIVED_UPLOAD["id"] = _received_upload("নদীর ধারে একটি গ্রাম।\n".encode())
         yield
+
+
+def _received_upload(data: bytes) -> str:
+    with TestClient(create_app(_SETTINGS), headers=AUTH) as api:
+        upload = api.post("/v1/uploads", json={"content_type": "text/plain", "bytes": len(data)}).json()
+    httpx.put(upload["url"], content=data, headers=upload["headers"]).raise_for_status()
+    return str(upload["id"])
 
 
 @schema.parametrize()
@@ -120,6 +140,17 @@ class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
 def test_the_schema_links_what_a_workflow_needs() -> None:
     links = schema.as_state_machine().schema.statistic.transitions
     assert links.total >= 4  # uploads and jobs: created, then read, cancelled, their result fetched
+
+
+def test_a_created_job_links_to_what_can_be_done_with_it() -> None:
+    links = schema.raw_schema["paths"]["/v1/jobs"]["post"]["responses"]["202"]["links"]
+    targets = {(link["operationRef"], link["parameters"]["job_id"]) for link in links.values()}
+    assert targets == {
+        ("#/paths/~1v1~1jobs~1{job_id}/get", "$response.body#/id"),
+        ("#/paths/~1v1~1jobs~1{job_id}~1result/get", "$response.body#/id"),
+        ("#/paths/~1v1~1jobs~1{job_id}~1cancel/post", "$response.body#/id"),
+        ("#/paths/~1v1~1jobs~1{job_id}/delete", "$response.body#/id"),
+    }
 
 
 TestAPIWorkflow = APIWorkflow.TestCase
