@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from api import idempotency, ingest, limits, listing
 from api.auth import TenantDep
 from api.deps import ServicesDep, voice_or_422
-from api.downloads import download_name
+from api.downloads import artifact_download_name, download_name
 from api.errors import ApiError
 from api.models import (
     ID_PATTERN,
@@ -28,7 +28,7 @@ from api.models import (
 from kontho import keys
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
 from kontho.jobspec import MAX_TITLE_LENGTH, JobOptions, JobSpec
-from kontho.schemas import Artifact, JobRecord, JobState, JobUsage
+from kontho.schemas import JobRecord, JobState, JobUsage
 from kontho.tenants import Tenant
 from kontho.webhook_address import address_problem, literal_address
 
@@ -263,7 +263,7 @@ def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Resul
             bytes=a.bytes,
             sha256=a.sha256,
             url=services.store.presign_get(
-                a.key, expires, filename=download_name(record.spec.title, record.id, _artifact_suffix(a))
+                a.key, expires, filename=artifact_download_name(record.spec.title, record.id, a)
             ),
         )
         for a in record.artifacts
@@ -279,12 +279,6 @@ def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Resul
             bytes=result.bytes,
         ),
     )
-
-
-def _artifact_suffix(artifact: Artifact) -> str:
-    if artifact.kind == "chapter_audio" and artifact.chapter is not None:
-        return f" - chapter {artifact.chapter:04d}.{artifact.format}"
-    return " - " + artifact.key.rsplit("/", 1)[-1]
 
 
 @router.post(
