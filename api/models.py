@@ -8,7 +8,6 @@ import unicodedata
 from datetime import datetime
 from functools import cache
 from typing import Any, Literal, cast
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,6 +22,7 @@ from kontho.schemas import (
     WebhookDelivery,
 )
 from kontho.usage import UsageDay, UsageTotals
+from kontho.webhook_address import form_problem
 
 # What the schema states of a request, in patterns every JSON Schema engine reads (ECMA-262, as OpenAPI 3.1
 # asks). Where the API refuses with a message of its own (api/ingest.py, the routes), the pattern is only
@@ -102,18 +102,7 @@ def webhook_url_form_problem(url: str) -> str | None:
     called is another question (kontho.webhook_address), which the route asks."""
     if _WEBHOOK_URL.fullmatch(url):
         return None
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError as exc:
-        return f"is not a URL ({exc})"
-    if parts.scheme not in ("http", "https"):
-        return "must be an http:// or https:// URL"
-    if not parts.hostname:
-        return "has no host"
-    if "@" in parts.netloc:
-        return "must not carry credentials; the signature authenticates kontho"
-    return (
+    return form_problem(url) or (
         "is not a URL webhooks can take: a host name in ASCII (an international name in its xn-- form) or "
         "an IP address, an optional port, then a path and query without spaces (percent-encode other "
         "characters)"

@@ -36,6 +36,20 @@ class AddressRefused(Exception):
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a webhook address, or None when it can: its form, and a host written as an
     address (in any notation) that is not public. Names are not resolved here; the worker checks them."""
+    if problem := form_problem(url):
+        return problem
+    parts = urlsplit(url)
+    try:
+        address = literal_address(parts.hostname or "", bracketed="[" in parts.netloc)
+    except ValueError as exc:
+        return f"has an invalid host: {exc}"
+    if address is not None and (problem := address_problem(address)):
+        return f"{problem}; webhooks go to public addresses only"
+    return None
+
+
+def form_problem(url: str) -> str | None:
+    """Why ``url`` is no http(s) URL with a host and without credentials, or None."""
     if len(url) > MAX_URL_LENGTH:
         return f"is longer than {MAX_URL_LENGTH} characters"
     try:
@@ -49,12 +63,6 @@ def url_problem(url: str) -> str | None:
         return "has no host"
     if parts.username or parts.password:
         return "must not carry credentials; the signature authenticates kontho"
-    try:
-        address = literal_address(parts.hostname, bracketed="[" in parts.netloc)
-    except ValueError as exc:
-        return f"has an invalid host: {exc}"
-    if address is not None and (problem := address_problem(address)):
-        return f"{problem}; webhooks go to public addresses only"
     return None
 
 

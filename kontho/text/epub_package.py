@@ -195,15 +195,22 @@ class EpubArchive:
             raise _malformed(f"{path!s:.120} is not XML")
         return root
 
-    def _navigation(self, item: Any, opf_dir: str, documents: set[str]) -> list[ContentsEntry]:
-        """Entries of the navigation document's ``toc`` nav: each list item's link, nested lists in order."""
+    def _contents_tree(self, item: Any, opf_dir: str) -> tuple[str, Any] | None:
+        """A table of contents' href and parsed tree; None when the book has none or it does not parse."""
         if item is None:
-            return []
+            return None
         href = unquote(item.get("href"))
         try:
-            root = self._tree(normpath(join(opf_dir, href)))
+            return href, self._tree(normpath(join(opf_dir, href)))
         except EpubError:
+            return None
+
+    def _navigation(self, item: Any, opf_dir: str, documents: set[str]) -> list[ContentsEntry]:
+        """Entries of the navigation document's ``toc`` nav: each list item's link, nested lists in order."""
+        found = self._contents_tree(item, opf_dir)
+        if found is None:
             return []  # the NCX may still give the contents
+        href, root = found
         nav = next((n for n in root.iter("{*}nav") if "toc" in _types(n) or "toc" in n.attrib.values()), None)
         top = _child(nav, "ol") if nav is not None else None
         if top is None:
@@ -217,13 +224,10 @@ class EpubArchive:
         return _resolved(entries, documents, [dirname(normpath(href)), ""])
 
     def _ncx(self, item: Any, opf_dir: str, documents: set[str]) -> list[ContentsEntry]:
-        if item is None:
+        found = self._contents_tree(item, opf_dir)
+        if found is None:
             return []
-        href = unquote(item.get("href"))
-        try:
-            root = self._tree(normpath(join(opf_dir, href)))
-        except EpubError:
-            return []
+        href, root = found
         entries = []
         for point in root.iterfind(".//{*}navMap//{*}navPoint"):
             label, content = point.find("{*}navLabel"), point.find("{*}content")

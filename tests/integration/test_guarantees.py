@@ -220,9 +220,9 @@ def test_a_voice_espeak_does_not_have_fails_its_job_at_once(
     assert "qqq" in record.error.message
 
 
-def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listing(
-    api: TestClient, store: JobStore, queue: JobQueue, settings: Settings, resources: Resources
-) -> None:
+def _killed_on_every_attempt(api: TestClient, store: JobStore, queue: JobQueue, settings: Settings) -> str:
+    """A job whose worker was killed on every delivery, the last included: now in the dead-letter queue,
+    its record still running."""
     job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
     record = store.get_record(LOCAL_TENANT, job_id)
     assert record is not None
@@ -232,6 +232,13 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listin
         (delivery,) = queue.receive(wait_seconds=1, visibility_seconds=10)
         queue.set_visibility(delivery, 0)
     assert queue.receive(wait_seconds=0, visibility_seconds=10) == []
+    return str(job_id)
+
+
+def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listing(
+    api: TestClient, store: JobStore, queue: JobQueue, settings: Settings, resources: Resources
+) -> None:
+    job_id = _killed_on_every_attempt(api, store, queue, settings)
     dead = DeadLetters(store, queue, JobQueue(sqs_client(settings), resources.dlq_url))
     (letter,) = dead.listing()
     assert letter.record is not None
@@ -247,14 +254,7 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_marked_by_the_dlq_listin
 def test_an_idle_worker_settles_a_job_whose_worker_died_on_its_last_attempt(
     api: TestClient, store: JobStore, queue: JobQueue, settings: Settings, resources: Resources
 ) -> None:
-    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
-    record = store.get_record(LOCAL_TENANT, job_id)
-    assert record is not None
-    store.put_record(record.touch(status=JobState.RUNNING, attempts=3))  # and then the process vanished
-    for _ in range(settings.max_receive_count):
-        (delivery,) = queue.receive(wait_seconds=1, visibility_seconds=10)
-        queue.set_visibility(delivery, 0)
-    assert queue.receive(wait_seconds=0, visibility_seconds=10) == []  # now in the dead-letter queue
+    job_id = _killed_on_every_attempt(api, store, queue, settings)
     worker = build_consumer(
         settings.model_copy(update={"queue_url": resources.queue_url, "dlq_check_seconds": 0.01})
     )
