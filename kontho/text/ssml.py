@@ -204,6 +204,14 @@ class _Locator:
         return int(element.sourceline or 1), None
 
 
+class _Start:
+    __slots__ = ("at", "open")
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+        self.open = True
+
+
 class _Text:
     """The written text as it grows: whitespace collapsed, paragraphs on lines of their own.
 
@@ -216,7 +224,7 @@ class _Text:
         self.length = 0
         self.space = False
         self.paragraph = False
-        self._waiting: list[list[int]] = []
+        self._waiting: list[_Start] = []
 
     def add(self, text: str | None) -> None:
         if not text:
@@ -231,18 +239,24 @@ class _Text:
         if self.length and (self.paragraph or self.space):
             self.parts.append("\n" if self.paragraph else " ")
             self.length += 1
-        for cell in self._waiting:
-            cell[0] = self.length
+        for start in self._waiting:
+            if start.open:
+                start.at = self.length
         self._waiting.clear()
         self.parts.append(word)
         self.length += len(word)
         self.space = self.paragraph = False
 
-    def start(self) -> list[int]:
+    def start(self) -> _Start:
         """Where the next word will begin, filled in when it comes (or the current end if none does)."""
-        cell = [self.length]
-        self._waiting.append(cell)
-        return cell
+        start = _Start(self.length)
+        self._waiting.append(start)
+        return start
+
+    def span(self, start: _Start) -> tuple[int, int]:
+        """The span from ``start`` to here: exactly the words written since, without separators."""
+        start.open = False
+        return start.at, self.length
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -255,11 +269,11 @@ class _Reader:
         self._text = _Text()
         self._breaks: list[Break] = []
         self._marks: list[Mark] = []
-        self._substitutions: list[tuple[list[int], int, Substitution]] = []
+        self._substitutions: list[Substitution] = []  # closed in document order, never nested
         self._sentence_ends: list[int] = []
         self._notes: dict[str, list[int]] = {}  # message -> [first line, count]
         self._rate = 1.0
-        self._rate_spans: list[tuple[list[int], int, float]] = []
+        self._rate_spans: list[tuple[int, int, float]] = []
         self._rate_start = self._text.start()
         self._inside_substitution: str | None = None
         self._handlers: dict[str, Callable[[Any, int], None]] = {
@@ -286,10 +300,7 @@ class _Reader:
             breaks=tuple(self._breaks),
             marks=tuple(self._marks),
             rates=self._rates(),
-            substitutions=tuple(
-                _with_span(s, cell[0], end)
-                for cell, end, s in sorted(self._substitutions, key=lambda t: t[0][0])
-            ),
+            substitutions=tuple(self._substitutions),
             sentence_ends=tuple(sorted(set(self._sentence_ends))),
             notes=tuple(
                 SsmlNote(line, f"line {line}: {message}" + (f" ({count} times in all)" if count > 1 else ""))
@@ -426,7 +437,7 @@ class _Reader:
         start = self._text.start()
         self._content(element, depth)
         self._inside_substitution = None
-        self._substitutions.append((start, self._text.length, substitution))
+        self._substitutions.append(_with_span(substitution, *self._text.span(start)))
 
     def _prosody(self, element: Any, depth: int) -> None:
         rate = element.get("rate")
@@ -472,14 +483,14 @@ class _Reader:
     # Bookkeeping.
 
     def _cut_rate(self, rate: float) -> None:
-        self._rate_spans.append((self._rate_start, self._text.length, self._rate))
+        self._rate_spans.append((*self._text.span(self._rate_start), self._rate))
         self._rate = rate
         self._rate_start = self._text.start()
 
     def _rates(self) -> tuple[RateSpan, ...]:
         spans: list[RateSpan] = []
-        for cell, end, rate in self._rate_spans:
-            start, rate = cell[0], round(rate, 6)
+        for start, end, exact in self._rate_spans:
+            rate = round(exact, 6)
             if start >= end or rate == 1.0:
                 continue
             last = spans[-1] if spans else None
