@@ -15,6 +15,7 @@ tenants/{t}/uploads/{id}/upload.json  an upload's record: content type, declared
 tenants/{t}/uploads/{id}/file         the uploaded file (an EPUB, a text or Markdown file), PUT by the client
 tenants/{t}/index/{inverted id}       one empty object per job, listed newest first (GET /v1/jobs)
 tenants/{t}/active/{id}.{lane}        one empty object per job queued or running (limit, lane choice)
+tenants/{t}/lexicons/{name}.json      a pronunciation lexicon: its entries, digest, times
 usage/{t}/{yyyy-mm-dd}.json           the tenant's totals for one UTC day (kept longer than jobs)
 idempotency/{t}/{sha256 of the key}.json   which job an Idempotency-Key created (conditional write)
 ```
@@ -30,6 +31,8 @@ from kontho.ids import ALPHABET, is_job_id
 
 _TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _INVERT = str.maketrans(ALPHABET, ALPHABET[::-1])
+# As kontho.lexicon.NAME_PATTERN (keys import nothing of what they key).
+_LEXICON_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 CHECKPOINT_TAG = "kontho-kind=checkpoint"
 """S3 object tag on chunk checkpoints: lifecycle rules expire them by tag (S3 has no prefix wildcards)."""
@@ -135,6 +138,21 @@ def parse_active_marker(key: str) -> tuple[str, int]:
     """(job id, lane) from a marker's key."""
     job_id, _, lane = key.rsplit("/", 1)[-1].partition(".")
     return job_id, int(lane) if lane.isdigit() else 0
+
+
+def lexicons_prefix(tenant: str) -> str:
+    return _tenant(tenant) + "lexicons/"
+
+
+def lexicon(tenant: str, name: str) -> str:
+    """A lexicon's name is the client's, so only names of the lexicon pattern become keys."""
+    if not _LEXICON_NAME.fullmatch(name):
+        raise ValueError(f"not a lexicon name: {name[:70]!r}")
+    return lexicons_prefix(tenant) + f"{name}.json"
+
+
+def lexicon_name_from_key(key: str) -> str:
+    return key.rsplit("/", 1)[-1].removesuffix(".json")
 
 
 def usage_day(tenant: str, day: date) -> str:

@@ -145,6 +145,17 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = Field(default="console", description="json in production.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Log level.")
 
+    # Pronunciation lexicons
+    lexicon_max_entries: int = Field(
+        default=5000, ge=1, le=100_000, description="Most entries one pronunciation lexicon may hold."
+    )
+    lexicon_max_alias_chars: int = Field(
+        default=200, ge=1, le=10_000, description="Longest alias (and phoneme string) of a lexicon entry."
+    )
+    lexicon_max_bytes: int = Field(
+        default=1_048_576, ge=1024, le=100_000_000, description="Largest lexicon a PUT may send, bytes."
+    )
+
     @model_validator(mode="after")
     def _heartbeat_beats_the_timeout(self) -> Settings:
         # A heartbeat slower than the visibility timeout would let a second worker take a job in progress.
