@@ -17,6 +17,8 @@ BANGLA_GRAPHEMES = (
     + "\u09dc\u09dd\u09df"
 )
 PUNCTUATION = "!'(),-.:;? ।—"
+# A few IPA symbols for Bangla sounds, so that a phoneme model also reads phoneme strings written in IPA.
+IPA_SYMBOLS = "abdeghijklmnoprstuæɔɖɛɟɡɦɪʃʈʊʒʰʱː\u0303\u032f"
 
 TINY_ARGS: dict[str, Any] = {
     "hidden_channels": 16,
@@ -35,10 +37,15 @@ TINY_ARGS: dict[str, Any] = {
 }
 
 
-def build_vits(folder: Path, *, tiny: bool = True, use_sdp: bool = True, seed: int = 0) -> Path:
-    """Write ``config.json`` and ``model.pth`` for a Bangla grapheme VITS at 22,050 Hz into ``folder``.
+def build_vits(
+    folder: Path, *, tiny: bool = True, use_sdp: bool = True, seed: int = 0, phonemes: bool = False
+) -> Path:
+    """Write ``config.json`` and ``model.pth`` for a Bangla VITS at 22,050 Hz into ``folder``.
 
-    ``tiny=False`` keeps Coqui's default (full-size) architecture.
+    ``tiny=False`` keeps Coqui's default (full-size) architecture. ``phonemes=True`` makes a model that
+    reads phonemes, as Coqui's Bangla voices do: its text goes through Coqui's ``bn_phonemizer``, whose
+    output is normalised Bangla script, so the model's symbols are Bangla letters and punctuation, plus
+    a few IPA symbols for phoneme strings written in IPA.
     """
     from TTS.config.shared_configs import BaseAudioConfig
     from TTS.tts.configs.shared_configs import CharactersConfig
@@ -55,12 +62,14 @@ def build_vits(folder: Path, *, tiny: bool = True, use_sdp: bool = True, seed: i
             eos="<EOS>",
             bos="<BOS>",
             blank="<BLNK>",
-            characters=BANGLA_GRAPHEMES,
+            characters="" if phonemes else BANGLA_GRAPHEMES,
+            phonemes=BANGLA_GRAPHEMES + IPA_SYMBOLS if phonemes else None,
             punctuations=PUNCTUATION,
             is_unique=True,
             is_sorted=True,
         ),
-        use_phonemes=False,
+        use_phonemes=phonemes,
+        phonemizer="bn_phonemizer" if phonemes else None,
         text_cleaner="multilingual_cleaners",
         add_blank=True,
         phoneme_language="bn",

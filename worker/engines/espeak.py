@@ -11,10 +11,12 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from kontho.errors import EngineFailed, EngineUnavailable, ModelLoadFailed
+from kontho.text import inline_phonemes
 from kontho.voices import Voice
 from worker.engines.base import Audio
 
 _TIMEOUT_SECONDS = 120
+_MIN_WPM, _MAX_WPM = 80, 450  # the speeds espeak-ng accepts
 
 
 class EspeakEngine:
@@ -24,6 +26,8 @@ class EspeakEngine:
         self.voice = voice
         self.sample_rate = voice.sample_rate
         self.vocabulary: frozenset[str] | None = None  # espeak-ng reads any script it has rules for
+        self.reads_phonemes = False
+        self.phoneme_symbols: frozenset[str] | None = None
         self._espeak_voice = voice.params.espeak_voice
         self._wpm = voice.params.words_per_minute
         self._binary: str | None = None
@@ -49,17 +53,32 @@ class EspeakEngine:
         ).stdout.strip()
         self.fingerprint = f"espeak-ng|{version}|{self._espeak_voice}|{self._wpm}|{self.sample_rate}"
 
-    def synthesize(self, texts: Sequence[str]) -> Iterator[Audio]:
-        for text in texts:
-            yield self._render(text)[0]
+    def synthesize(self, texts: Sequence[str], rates: Sequence[float] | None = None) -> Iterator[Audio]:
+        if rates is not None and len(rates) != len(texts):
+            raise ValueError(f"{len(rates)} rates for {len(texts)} texts")
+        for i, text in enumerate(texts):
+            # espeak-ng has no phoneme input in kontho's notation: it reads the words around the span.
+            yield self._render(inline_phonemes.strip(text), 1.0 if rates is None else rates[i])[0]
 
-    def _render(self, text: str) -> tuple[Audio, int]:
+    def words_per_minute(self, rate: float) -> int:
+        """The voice's speed times ``rate``, within what espeak-ng accepts."""
+        return min(_MAX_WPM, max(_MIN_WPM, round(self._wpm * rate)))
+
+    def _render(self, text: str, rate: float = 1.0) -> tuple[Audio, int]:
         if self._binary is None:
             raise RuntimeError("EspeakEngine.load() must run before synthesize()")
         # Text goes through stdin, never argv: it may start with '-' and may be long.
         try:
             done = subprocess.run(
-                [self._binary, "-v", self._espeak_voice, "-s", str(self._wpm), "--stdin", "--stdout"],
+                [
+                    self._binary,
+                    "-v",
+                    self._espeak_voice,
+                    "-s",
+                    str(self.words_per_minute(rate)),
+                    "--stdin",
+                    "--stdout",
+                ],
                 input=text.encode("utf-8"),
                 capture_output=True,
                 timeout=_TIMEOUT_SECONDS,

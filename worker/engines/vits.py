@@ -3,7 +3,8 @@
 Batched inference follows Coqui's ``Vits.inference`` step by step, with one change: every random draw
 (the stochastic duration predictor's noise and the prior's noise) comes from a generator seeded by the
 chunk's own text and voice. A chunk therefore sounds the same whichever batch it lands in, and a chunk
-rendered again after a crash is the same audio.
+rendered again after a crash is the same audio. Each chunk also has its own speaking rate: its length
+scale is the voice's divided by the rate, row by row within the batch.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kontho.aws import s3_client
 from kontho.errors import EngineFailed, ModelLoadFailed
 from kontho.settings import Settings
 from kontho.voices import Voice
+from worker.engines import vits_text
 from worker.engines.base import Audio
 from worker.models.cache import ModelCache
 
@@ -94,6 +96,8 @@ class VitsEngine:
         self.voice = voice
         self.sample_rate = voice.sample_rate
         self.vocabulary: frozenset[str] | None = None
+        self.reads_phonemes = False
+        self.phoneme_symbols: frozenset[str] | None = None
         self._settings = settings
         self._model: Any = None
         self.device = torch.device("cpu")
@@ -111,29 +115,37 @@ class VitsEngine:
         self.sample_rate = int(self._model.config.audio.sample_rate)
         if self.sample_rate != self.voice.sample_rate:
             log.warning("voice_sample_rate_differs", catalog=self.voice.sample_rate, model=self.sample_rate)
-        vocab = self._model.tokenizer.characters.vocab
-        self.vocabulary = frozenset(ch for ch in vocab if len(ch) == 1)
+        tokenizer = self._model.tokenizer
+        self.reads_phonemes = vits_text.reads_phonemes(tokenizer)
+        if self.reads_phonemes:
+            # The phonemizer reads the written text; what the model knows are the phonemes it makes.
+            self.vocabulary = None
+            self.phoneme_symbols = vits_text.single_symbols(tokenizer)
+        else:
+            self.vocabulary = vits_text.single_symbols(tokenizer)
+            self.phoneme_symbols = None
         list(self.synthesize(["ক"]))  # warm-up: first-call allocations happen before the first job
         log.info(
             "vits_loaded",
             voice=self.voice.id,
             device=str(self.device),
             seconds=round(time.monotonic() - started, 2),
-            vocabulary=len(self.vocabulary),
+            reads_phonemes=self.reads_phonemes,
+            symbols=len(self.phoneme_symbols or self.vocabulary or ()),
         )
 
     def tokens(self, text: str) -> list[int]:
-        ids: list[int] = self._model.tokenizer.text_to_ids(text, language=self.voice.language)
-        return ids
+        return vits_text.text_to_ids(self._model.tokenizer, text, self.voice.language)
 
-    def synthesize(self, texts: Sequence[str]) -> Iterator[Audio]:
+    def synthesize(self, texts: Sequence[str], rates: Sequence[float] | None = None) -> Iterator[Audio]:
         if self._model is None:
             raise RuntimeError("VitsEngine.load() must run before synthesize()")
+        all_rates = check_rates(texts, rates)
         for start in range(0, len(texts), _WINDOW):
             window = list(texts[start : start + _WINDOW])
-            yield from self._render_window(window)
+            yield from self._render_window(window, all_rates[start : start + _WINDOW])
 
-    def _render_window(self, texts: list[str]) -> Iterator[Audio]:
+    def _render_window(self, texts: list[str], rates: list[float]) -> Iterator[Audio]:
         tokens = [self.tokens(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
         # On a CPU a batch costs what its items cost one by one, plus padding: batch only on a GPU.
@@ -143,15 +155,18 @@ class VitsEngine:
         for i in order:
             # Sorted ascending, so the newest item is the longest: padded cost is its length × batch size.
             if batch and len(tokens[i]) * (len(batch) + 1) > budget:
-                done.update(self._render_batch(batch, texts, tokens))
+                done.update(self._render_batch(batch, texts, tokens, rates))
                 batch = []
             batch.append(i)
         if batch:
-            done.update(self._render_batch(batch, texts, tokens))
+            done.update(self._render_batch(batch, texts, tokens, rates))
         for i in range(len(texts)):
             yield done.pop(i)
 
-    def _render_batch(self, batch: list[int], texts: list[str], tokens: list[list[int]]) -> dict[int, Audio]:
+    def _render_batch(
+        self, batch: list[int], texts: list[str], tokens: list[list[int]], rates: list[float]
+    ) -> dict[int, Audio]:
+        # The seed stays the text's alone: a chunk read at another rate is the same voice, only slower.
         seeds = [chunk_seed(self.voice.id, texts[i]) for i in batch]
         try:
             waves = batched_inference(
@@ -161,10 +176,21 @@ class VitsEngine:
                 self.voice,
                 self.device,
                 self._settings.vits_precision,
+                rates=[rates[i] for i in batch],
             )
         except torch.cuda.OutOfMemoryError as exc:
             raise EngineFailed(f"GPU out of memory on a batch of {len(batch)} chunks") from exc
         return {i: to_pcm16(w) for i, w in zip(batch, waves, strict=True)}
+
+
+def check_rates(texts: Sequence[object], rates: Sequence[float] | None) -> list[float]:
+    if rates is None:
+        return [1.0] * len(texts)
+    if len(rates) != len(texts):
+        raise ValueError(f"{len(rates)} rates for {len(texts)} texts")
+    if not all(rate > 0 for rate in rates):
+        raise ValueError(f"speaking rates must be positive, got {min(rates)}")
+    return list(rates)
 
 
 def to_pcm16(wave: np.ndarray[Any, Any]) -> Audio:
@@ -194,16 +220,27 @@ def batched_inference(
     voice: Voice,
     device: torch.device,
     precision: str = "fp32",
+    *,
+    rates: Sequence[float] | None = None,
 ) -> list[np.ndarray[Any, Any]]:
-    """Render one batch; ``precision`` fp16/bf16 runs the network under autocast (noise stays fp32)."""
+    """Render one batch; ``precision`` fp16/bf16 runs the network under autocast (noise stays fp32).
+
+    ``rates[i]`` multiplies row i's speaking rate (None: all 1.0).
+    """
+    scales = [voice.params.length_scale / rate for rate in check_rates(token_batch, rates)]
     with torch.autocast(
         device.type, dtype=_DTYPES.get(precision, torch.float32), enabled=precision != "fp32"
     ):
-        return _batched_inference(model, token_batch, seeds, voice, device)
+        return _batched_inference(model, token_batch, seeds, voice, device, scales)
 
 
 def _batched_inference(
-    model: Any, token_batch: list[list[int]], seeds: list[int], voice: Voice, device: torch.device
+    model: Any,
+    token_batch: list[list[int]],
+    seeds: list[int],
+    voice: Voice,
+    device: torch.device,
+    length_scales: list[float],
 ) -> list[np.ndarray[Any, Any]]:
     from TTS.tts.utils.helpers import generate_path, sequence_mask
 
@@ -228,7 +265,9 @@ def _batched_inference(
         logw = z[:, :1, :]
     else:
         logw = model.duration_predictor(x_enc, x_mask, g=None, lang_emb=None)
-    w_ceil = torch.ceil(torch.exp(logw) * x_mask * params.length_scale)
+    # One length scale per row, in fp32: durations are not rounded to half precision before the ceil.
+    scale = torch.tensor(length_scales, dtype=torch.float32).to(device).view(-1, 1, 1)
+    w_ceil = torch.ceil(torch.exp(logw) * x_mask * scale)
     y_lengths = torch.clamp_min(torch.sum(w_ceil, [1, 2]), 1).long()
     y_mask = sequence_mask(y_lengths, None).to(x_mask.dtype).unsqueeze(1)
     attn = generate_path(w_ceil.squeeze(1), (x_mask * y_mask.transpose(1, 2)).squeeze(1).transpose(1, 2))
