@@ -10,6 +10,7 @@ from kontho.text.letters import letter_name
 from kontho.text.numbers import digits, number, ordinal, to_ascii_digits
 from kontho.text.phones import read_phone
 from kontho.text.times import NotATime, read_time
+from kontho.text.unicode import normalize_unicode
 
 SAY_AS_KINDS = ("characters", "spell-out", "digits", "telephone", "cardinal", "ordinal", "date", "time")
 DATE_FORMATS = ("dmy", "mdy", "ymd", "ym", "my", "md", "dm", "y", "m", "d")
@@ -21,7 +22,7 @@ class SayAsError(ValueError):
 
 def _spell(text: str) -> str:
     names = []
-    for ch in text:
+    for ch in normalize_unicode(text):
         if ch.isspace():
             continue
         name = letter_name(ch)
@@ -106,7 +107,10 @@ def _time(text: str) -> str:
 
 def read_as(text: str, interpret_as: str, format: str | None = None) -> str:
     """``text`` read as ``interpret_as`` says, in Bangla words: no digits or Latin letters left."""
-    kind = interpret_as.strip().lower()
+    return normalize_unicode(_read_as(text, interpret_as.strip().lower(), format))
+
+
+def _read_as(text: str, kind: str, format: str | None) -> str:
     if kind in ("characters", "spell-out"):
         return _spell(text)
     if kind == "digits":
@@ -121,4 +125,4 @@ def read_as(text: str, interpret_as: str, format: str | None = None) -> str:
         return _date(text, format.strip().lower() if format else None)
     if kind == "time":
         return _time(text)
-    raise SayAsError(f"unknown interpret-as {interpret_as!r}; one of {', '.join(SAY_AS_KINDS)}")
+    raise SayAsError(f"unknown interpret-as {kind!r}; one of {', '.join(SAY_AS_KINDS)}")

@@ -1,8 +1,8 @@
 """Everything a reader says aloud becomes Bangla words: web and e-mail addresses, abbreviations, phone
 numbers, dates, times, money, units, ranges, ordinals, years, numbers, Latin acronyms, English words and
-the symbols left over. Rules run in order, most specific first (an address before the words in it, a phone
-number and a date before a range, a range before a plain number, an acronym before an English word); each
-leaves only words behind, so a later rule never sees an earlier rule's digits.
+the symbols left over. Rules run in order, most specific first (an address before the words in it, a
+date before a phone number, both before a range, a range before a plain number, an acronym before an
+English word); each leaves only words behind, so a later rule never sees an earlier rule's digits.
 
 The rules live by concept in kontho/text: web.py, abbreviations.py, phones.py, dates.py, times.py,
 measures.py, ranges.py, numbers.py, letters.py, english.py.
@@ -76,8 +76,8 @@ _SYMBOL = re.compile(rf"\s?[{re.escape(''.join(SYMBOL_WORDS))}]\s?")
 _RULES: list[Rule] = [
     *web.RULES,
     (re.compile(r"&"), _ampersand),
-    *phones.RULES,
     *dates.RULES,
+    *phones.RULES,
     *times.RULES,
     *measures.RULES,
     *abbreviations.RULES,
