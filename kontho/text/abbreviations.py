@@ -60,10 +60,13 @@ ABBREVIATIONS: dict[str, str] = {normalize_unicode(k): normalize_unicode(v) for 
 # Longest first so "মোসা." wins over "মো."; a form without a dot must end its word (নং, not নংরা;
 # ইং, not ইংরেজি).
 _PATTERN = re.compile(
-    "|".join(
-        rf"{NOT_LETTER_BEFORE}{re.escape(a)}" + ("" if a.endswith(".") else r"(?![\u0980-\u09ff])")
+    NOT_LETTER_BEFORE
+    + "(?:"
+    + "|".join(
+        re.escape(a) + ("" if a.endswith(".") else r"(?![\u0980-\u09ff])")
         for a in sorted(ABBREVIATIONS, key=len, reverse=True)
     )
+    + ")"
 )
 
 RULES: list[Rule] = [(_PATTERN, lambda m: ABBREVIATIONS[m.group(0)] + " ")]

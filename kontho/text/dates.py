@@ -152,12 +152,14 @@ RULES: list[Rule] = [
     ),
     # November 5, 2023: said day first
     (
-        re.compile(rf"(?<![A-Za-z]){_MON}\s*{_DAY}(?![0-9০-৯:])(?:,?\s*(?P<y>{D}{{4}}){NOT_DIGIT_AFTER})?"),
+        re.compile(
+            rf"(?=[A-Za-z])(?<![A-Za-z]){_MON}\s*{_DAY}(?![0-9০-৯:])(?:,?\s*(?P<y>{D}{{4}}){NOT_DIGIT_AFTER})?"
+        ),
         _english,
     ),
     # November 2023
     (
-        re.compile(rf"(?<![A-Za-z]){_MON},?\s*(?P<y>{D}{{4}}){NOT_DIGIT_AFTER}"),
+        re.compile(rf"(?=[A-Za-z])(?<![A-Za-z]){_MON},?\s*(?P<y>{D}{{4}}){NOT_DIGIT_AFTER}"),
         lambda m: read_date(None, month_number(m["mon"]), _int(m["y"])),
     ),
     # ২১শে ফেব্রুয়ারি, ২৬ মার্চ, ১লা বৈশাখ
