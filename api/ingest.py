@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from api.deps import Services
 from api.errors import ApiError
 from api.models import CreateJobRequest, ErrorBody
 from kontho import keys
 from kontho.ids import is_job_id
+from kontho.jobspec import TextFormat
 from kontho.schemas import UploadRecord
 from kontho.text.chapters import split_chapters
 from kontho.text.epub import EpubError, EpubReadersBusy, EpubTooLong, read_epub, reading_slot
+from kontho.text.ssml import SsmlInvalid, looks_like_ssml, parse_ssml
 from kontho.voices import Voice
 
 # C0 controls but tab, line feed, vertical tab, form feed and carriage return; DEL; lone surrogates (which
@@ -28,7 +29,7 @@ _UNREADABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 @dataclass(frozen=True)
 class JobInput:
     text: str
-    text_format: Literal["plain", "markdown"]
+    text_format: TextFormat
     title: str | None
     author: str | None
     upload: str | None
@@ -95,8 +96,24 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
         ) from exc
     if not text.strip():
         raise _unprocessable("empty_input", "the uploaded file has no text to read aloud")
-    declared: Literal["plain", "markdown"] = "markdown" if upload.content_type == "text/markdown" else "plain"
+    declared: TextFormat = "markdown" if upload.content_type == "text/markdown" else _plain_or_ssml(text)
     return JobInput(text, body.text_format or declared, None, None, upload.id)
+
+
+def _plain_or_ssml(text: str) -> TextFormat:
+    """Text that opens with <speak> is SSML, whoever forgot to say so."""
+    return "ssml" if looks_like_ssml(text) else "plain"
+
+
+def spoken_text(text: str, text_format: TextFormat, field: str) -> str:
+    """The text that will be read: an SSML document's text content (a 422 at its line and column when it
+    is not valid SSML), else the text itself."""
+    if text_format != "ssml":
+        return text
+    try:
+        return parse_ssml(text).text
+    except SsmlInvalid as exc:
+        raise _unprocessable("invalid_ssml", f"{field} is not valid SSML: {exc}", field) from exc
 
 
 def check_characters(text: str, field: str) -> None:
@@ -130,10 +147,11 @@ def resolve(body: CreateJobRequest, services: Services, voice: Voice, tenant: st
         field = "upload"
     else:
         assert body.text is not None  # noqa: S101 - the request model allows exactly one of the two
-        job_input = JobInput(body.text, body.text_format or "plain", None, None, None)
+        job_input = JobInput(body.text, body.text_format or _plain_or_ssml(body.text), None, None, None)
         field = "text"
     settings = services.settings
-    check_readable(job_input.text, field, voice)
+    check_characters(job_input.text, field)
+    check_readable(spoken_text(job_input.text, job_input.text_format, field), field, voice)
     if len(job_input.text) > settings.max_text_chars:
         what = f"text has {len(job_input.text):,} characters"
         raise _too_large("text_too_long", field, what, settings.max_text_chars)

@@ -45,7 +45,7 @@ console = Console()
 errors = Console(stderr=True)
 
 T = TypeVar("T")
-TextFormat = Literal["plain", "markdown"]
+TextFormat = Literal["plain", "markdown", "ssml"]
 
 Url = Annotated[str | None, typer.Option("--url", help="API address [env KONTHO_URL]", show_default=False)]
 Key = Annotated[
@@ -141,7 +141,11 @@ def submit(
     read_chapter_titles: Annotated[bool, typer.Option(help="Read each chapter's heading aloud")] = True,
     text_format: Annotated[
         TextFormat | None,
-        typer.Option(help="How to read the text [from the suffix: .md is markdown, else plain]"),
+        typer.Option(help="How to read the text [from the suffix: .md markdown, .ssml ssml, else plain]"),
+    ] = None,
+    lexicon: Annotated[
+        list[str] | None,
+        typer.Option("--lexicon", help="A lexicon to apply (see: kontho lexicon); repeat for more, in order"),
     ] = None,
     skip_front_matter: Annotated[
         bool, typer.Option(help="EPUB: leave out cover, title page, copyright and contents")
@@ -166,6 +170,8 @@ def submit(
         "read_chapter_titles": read_chapter_titles,
         "skip_front_matter": skip_front_matter,
     }
+    if lexicon:
+        options["lexicons"] = lexicon
     chosen = {"voice": voice, "format": audio_format, "author": author, "loudness": loudness}
     options.update({k: str(v) for k, v in chosen.items() if v is not None})
     if webhook_url is not None:

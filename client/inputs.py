@@ -10,9 +10,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-TEXT_SUFFIXES = {".txt": "plain", ".md": "markdown", ".markdown": "markdown"}
+TEXT_SUFFIXES = {".txt": "plain", ".md": "markdown", ".markdown": "markdown", ".ssml": "ssml"}
 EPUB_SUFFIX = ".epub"
-SUPPORTED = "kontho reads .txt (plain text), .md or .markdown (Markdown), both UTF-8, and .epub"
+SUPPORTED = "kontho reads .txt (plain text), .md or .markdown (Markdown), .ssml (SSML), all UTF-8, and .epub"
 
 
 class UnsupportedInput(Exception):
@@ -25,7 +25,7 @@ class Input:
     text: str | None
     """The file's text, for text and Markdown; None for an EPUB, which goes up as a file."""
     text_format: str | None
-    """plain or markdown; None lets the API decide (an EPUB)."""
+    """plain, markdown or ssml; None lets the API decide (an EPUB)."""
 
     @property
     def is_epub(self) -> bool:

@@ -12,10 +12,11 @@ time, so a record stored under an older policy still reads.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class AudioFormat(StrEnum):
@@ -44,9 +45,11 @@ class Loudness(StrEnum):
     OFF = "off"
 
 
-TextFormat = Literal["plain", "markdown"]
+TextFormat = Literal["plain", "markdown", "ssml"]
 
 VOICE_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+LEXICON_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+MAX_LEXICONS_PER_JOB = 5
 MAX_TITLE_LENGTH = 300
 MAX_WEBHOOK_URL_LENGTH = 2048
 
@@ -77,8 +80,9 @@ class JobOptions(BaseModel):
     )
     text_format: TextFormat | None = Field(
         default=None,
-        description="markdown: # and ## headings start chapters; plain: see the README. Default: plain for "
-        "text, the upload's content type for an upload (an EPUB's chapters come from its table of contents).",
+        description="markdown: # and ## headings start chapters; ssml: the SSML subset in the README; plain: "
+        "see the README. Default: ssml for text that starts with <speak>, else plain; the upload's content "
+        "type for an upload (an EPUB's chapters come from its table of contents).",
     )
     skip_front_matter: bool = Field(
         default=True,
@@ -93,6 +97,14 @@ class JobOptions(BaseModel):
         default=Loudness.AUDIOBOOK,
         description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",
     )
+    lexicons: tuple[str, ...] = Field(
+        default=(),
+        max_length=MAX_LEXICONS_PER_JOB,
+        description="Names of the tenant's pronunciation lexicons (PUT /v1/lexicons/{name}) to apply, in "
+        "order: at each place the longest written form matches; between equally long ones the earlier "
+        "lexicon wins.",
+        json_schema_extra={"uniqueItems": True, "items": {"type": "string", "pattern": LEXICON_NAME_PATTERN}},
+    )
     webhook_url: str | None = Field(
         default=None,
         max_length=MAX_WEBHOOK_URL_LENGTH,
@@ -100,11 +112,27 @@ class JobOptions(BaseModel):
         description="Receives a signed POST when the job completes, fails or is cancelled (see the README).",
     )
 
+    @field_validator("lexicons")
+    @classmethod
+    def _lexicon_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            if not re.fullmatch(LEXICON_NAME_PATTERN, name):
+                raise ValueError(f"{name[:80]!r} is not a lexicon name (lowercase letters, digits, . _ -)")
+        if len(set(names)) != len(names):
+            raise ValueError("a lexicon is named twice")
+        return names
+
 
 class JobSpec(JobOptions):
     """The options as the job runs them: resolved once, at submit, and never changed after."""
 
     voice: str = Field(max_length=64, description="The voice the job is read with.")
     text_format: TextFormat = Field(
-        default="plain", description="How the stored text is read: plain, or Markdown headings as chapters."
+        default="plain",
+        description="How the stored text is read: plain, Markdown headings as chapters, or SSML.",
+    )
+    lexicon_versions: dict[str, str] = Field(
+        default_factory=dict,
+        description="The digest of each lexicon as the job read it: a retried or resumed job reads the "
+        "same entries, whatever has changed since.",
     )

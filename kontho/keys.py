@@ -10,6 +10,7 @@ tenants/{t}/jobs/{id}/audio.{ext}     the finished programme
 tenants/{t}/jobs/{id}/chunks/{digest}.wav   one rendered chunk (resume checkpoint; tagged for expiry)
 tenants/{t}/jobs/{id}/subtitles.srt, subtitles.vtt, marks.json, manifest.json   timings, artifact list
 tenants/{t}/jobs/{id}/chapters/{nnnn}.{ext}   one file per chapter, when the job asks
+tenants/{t}/jobs/{id}/lexicons.json  the job's lexicons as submitted (what every attempt reads)
 tenants/{t}/jobs/{id}/cancel          present once the job was cancelled: the worker stops at its next chunk
 tenants/{t}/uploads/{id}/upload.json  an upload's record: content type, declared size, expiry
 tenants/{t}/uploads/{id}/file         the uploaded file (an EPUB, a text or Markdown file), PUT by the client
@@ -31,7 +32,7 @@ from kontho.ids import ALPHABET, is_job_id
 
 _TENANT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _INVERT = str.maketrans(ALPHABET, ALPHABET[::-1])
-# As kontho.lexicon.NAME_PATTERN (keys import nothing of what they key).
+# As kontho.jobspec.LEXICON_NAME_PATTERN (keys import nothing of what they key).
 _LEXICON_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 CHECKPOINT_TAG = "kontho-kind=checkpoint"
@@ -89,6 +90,11 @@ def job_file(tenant: str, job_id: str, name: str) -> str:
 def job_cancel_marker(tenant: str, job_id: str) -> str:
     """Present once the job was cancelled: what a worker looks for between chunks."""
     return job_prefix(tenant, job_id) + "cancel"
+
+
+def job_lexicons(tenant: str, job_id: str) -> str:
+    """The job's copy of the lexicons it names, taken at submit."""
+    return job_prefix(tenant, job_id) + "lexicons.json"
 
 
 def job_manifest(tenant: str, job_id: str) -> str:

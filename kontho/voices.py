@@ -57,6 +57,11 @@ class Voice(BaseModel):
     characters: str | None = Field(
         default=None, description="The model's character set, when known; the text preview uses it."
     )
+    reads_phonemes: bool = Field(
+        default=False,
+        description="The model reads phonemes (its Coqui config has use_phonemes): lexicon phonemes and "
+        "SSML <phoneme> are used. The worker learns this from the model; the text preview from here.",
+    )
     params: VoiceParams = Field(default_factory=VoiceParams)
     tenants: tuple[str, ...] | None = Field(
         default=None,

@@ -11,11 +11,14 @@ import structlog
 
 from kontho import keys, metrics
 from kontho.errors import InvalidJob
+from kontho.job_lexicons import load_snapshot
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, ArtifactKind, AudioResult, JobRecord
 from kontho.settings import Settings
-from kontho.text.frontend import PreparedText, pause_after, pauses_for, prepare
+from kontho.text.chunking import Chunk
+from kontho.text.frontend import PreparedText, pauses_for, prepare, silence_after
 from kontho.text.numbers import to_bangla_digits
+from kontho.text.ssml import SsmlInvalid
 from kontho.voices import Voice, VoiceCatalog
 from worker import scratch
 from worker.artifacts import CONTENT_TYPES, ArtifactFile, upload, upload_manifest
@@ -30,6 +33,11 @@ from worker.stop import NEVER, StopCheck
 from worker.timings import TimingWriter
 
 log = structlog.get_logger(__name__)
+
+
+def _with_rate(params_key: str, chunk: Chunk) -> str:
+    """The voice's parameters as they decide this chunk's audio: its speaking rate too, when not 1."""
+    return params_key if chunk.rate == 1.0 else f"{params_key}|rate={chunk.rate!r}"
 
 
 class EngineCache:
@@ -106,19 +114,25 @@ class Pipeline:
         spec = record.spec
         voice = self._engines.catalog.get(spec.voice)
         engine = self._engines.get(spec.voice)
-        prepared = prepare(
-            text,
-            voice.params.max_chunk_chars or self._settings.chunk_max_chars,
-            engine.vocabulary,
-            sentence_per_chunk=spec.subtitles,
-            markdown=spec.text_format == "markdown",
-            read_titles=spec.read_chapter_titles,
-        )
+        lexicons = load_snapshot(self._store, record.tenant, record.id, spec.lexicon_versions)
+        try:
+            prepared = prepare(
+                text,
+                voice.params.max_chunk_chars or self._settings.chunk_max_chars,
+                engine.vocabulary,
+                sentence_per_chunk=spec.subtitles,
+                text_format=spec.text_format,
+                read_titles=spec.read_chapter_titles,
+                lexicons=lexicons,
+                reads_phonemes=engine.reads_phonemes,
+            )
+        except SsmlInvalid as exc:
+            raise InvalidJob(f"the job's SSML cannot be read: {exc}") from exc
         if not prepared.chunks:
             raise InvalidJob("the text has nothing the voice can read aloud")
         progress.record = progress.record.touch(warnings=prepared.warnings)
         root = scratch.scratch_root(self._settings.work_dir)
-        estimate = prepared.characters / voice.params.chars_per_second
+        estimate = sum(len(c.text) / c.rate for c in prepared.chunks) / voice.params.chars_per_second
         scratch.check_room(
             root, scratch.needed_bytes(estimate, engine.sample_rate), self._settings.scratch_reserve_bytes
         )
@@ -143,14 +157,15 @@ class Pipeline:
         chapter_starts: list[int] = []
         sentence_ms, paragraph_ms = pauses_for(job.voice.params, self._settings)
         params_key = job.voice.params.model_dump_json()
-        digests = [chunk_digest(engine.fingerprint, params_key, c.text) for c in chunks]
+        digests = [chunk_digest(engine.fingerprint, _with_rate(params_key, c), c.text) for c in chunks]
         missing = [i for i, digest in enumerate(digests) if not checkpoints.has(digest)]
         progress.plan(total=len(chunks), to_render=len(missing))
         log.info("job_planned", chunks=len(chunks), to_render=len(missing), characters=record.text_chars)
         # The engine renders (in batches) only the chunks no earlier attempt stored, running ahead of
         # assembly in a thread of its own.
         to_render = [chunks[i].text for i in missing]
-        fresh = Ahead(lambda: map(trim_silence, engine.synthesize(to_render)))
+        rates = [chunks[i].rate for i in missing]
+        fresh = Ahead(lambda: map(trim_silence, engine.synthesize(to_render, rates)))
         rendered = iter(fresh)
         pending = set(missing)
         reused = 0
@@ -178,15 +193,22 @@ class Pipeline:
                     if chunk.index in pending:
                         audio = next(rendered)
                     else:  # its checkpoint vanished since planning
-                        audio = trim_silence(next(iter(engine.synthesize([chunk.text]))))
+                        audio = trim_silence(next(iter(engine.synthesize([chunk.text], [chunk.rate]))))
                     checkpoints.save(digest, audio)
                 if chunk.chapter == len(chapter_starts):
                     chapter_starts.append(out.frames)
+                if chunk.pause_before_ms:
+                    out.pause(chunk.pause_before_ms)
+                    master.wrote(silence_frames=engine.sample_rate * chunk.pause_before_ms // 1000)
+                for name in chunk.marks:
+                    timings.mark(name, out.frames)
                 speech_starts = out.frames
                 out.write(audio)
                 master.wrote(audio=audio)
                 timings.add(chunk, speech_starts, out.frames)
-                pause_ms = pause_after(chunk.boundary, sentence_ms, paragraph_ms)
+                for name in chunk.marks_after:
+                    timings.mark(name, out.frames)
+                pause_ms = silence_after(chunk, sentence_ms, paragraph_ms)
                 out.pause(pause_ms)
                 master.wrote(silence_frames=engine.sample_rate * pause_ms // 1000)
                 progress.update(
@@ -267,15 +289,17 @@ class Pipeline:
         artifacts = [audio]
         if spec.chapter_files:
             artifacts += self._publish_chapters(record, programme, folder, mastered.audio_filter)
-        if spec.subtitles:
-            timings = programme.timings
-            for path in (timings.srt, timings.vtt, timings.marks):
-                suffix = path.suffix.lstrip(".")
-                kind: ArtifactKind = "marks" if suffix == "json" else "subtitles"
-                name = keys.job_file(record.tenant, record.id, path.name)
-                artifacts.append(
-                    upload(self._store, ArtifactFile(path, name, kind, suffix, CONTENT_TYPES[suffix]))
-                )
+        timings = programme.timings
+        # Marks an SSML document names are reported in marks.json even without subtitles.
+        wanted = [timings.srt, timings.vtt, timings.marks] if spec.subtitles else []
+        if not spec.subtitles and timings.named_marks:
+            wanted = [timings.marks]
+        for path in wanted:
+            suffix = path.suffix.lstrip(".")
+            kind: ArtifactKind = "marks" if suffix == "json" else "subtitles"
+            name = keys.job_file(record.tenant, record.id, path.name)
+            file = ArtifactFile(path, name, kind, suffix, CONTENT_TYPES[suffix])
+            artifacts.append(upload(self._store, file))
         artifacts.append(
             upload_manifest(self._store, record, artifacts, keys.job_manifest(record.tenant, record.id))
         )

@@ -1,4 +1,5 @@
-"""Sentence timings from the actual sample offsets: SRT and WebVTT subtitles and JSON marks.
+"""Sentence timings from the actual sample offsets: SRT and WebVTT subtitles and JSON marks (sentences,
+and the places an SSML document marks with `<mark name>`).
 
 Written to disk cue by cue as the programme is assembled, so a book's timings never sit in memory. Each
 cue spans the sentence's audio, from the first sample of its first chunk to the last sample of its last
@@ -42,6 +43,9 @@ class TimingWriter:
         self._rate = sample_rate
         self._open: _Cue | None = None
         self._count = 0
+        self._entries = 0
+        self.named_marks = 0
+        """SSML ``<mark>``s written to marks.json."""
         self._files: list[IO[str]] = []
 
     def __enter__(self) -> TimingWriter:
@@ -67,6 +71,16 @@ class TimingWriter:
         self._emit()
         self._open = _Cue(chunk.sentence, start_sample, end_sample, chunk.start, chunk.end, chunk.written)
 
+    def mark(self, name: str, sample: int) -> None:
+        """An SSML ``<mark name>`` reached at ``sample``; the sentence cue open now is written first."""
+        self._emit()
+        self.named_marks += 1
+        self._write_json({"type": "ssml", "name": name, "time_ms": self._ms(sample)})
+
+    def _write_json(self, entry: dict[str, object]) -> None:
+        self._entries += 1
+        self._json.write(("\n" if self._entries == 1 else ",\n") + json.dumps(entry, ensure_ascii=False))
+
     def close(self) -> int:
         """Write the last cue and finish the files; returns the number of cues."""
         self._emit()
@@ -85,7 +99,8 @@ class TimingWriter:
         line = cue.text
         self._srt.write(f"{self._count}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{line}\n\n")
         self._vtt.write(f"{_clock(start, '.')} --> {_clock(end, '.')}\n{line}\n\n")
-        mark = {
+        mark: dict[str, object] = {
+            "type": "sentence",
             "index": self._count - 1,
             "text": line,
             "start_ms": start,
@@ -93,4 +108,4 @@ class TimingWriter:
             "start_char": cue.start_char,
             "end_char": cue.end_char,
         }
-        self._json.write(("\n" if self._count == 1 else ",\n") + json.dumps(mark, ensure_ascii=False))
+        self._write_json(mark)

@@ -14,6 +14,7 @@ from api.auth import TenantDep
 from api.deps import ServicesDep, voice_or_422
 from api.downloads import artifact_download_name, download_name
 from api.errors import ApiError
+from api.lexicon_choice import job_lexicons
 from api.models import (
     ID_PATTERN,
     ArtifactOut,
@@ -27,6 +28,7 @@ from api.models import (
 )
 from kontho import keys
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
+from kontho.job_lexicons import save_snapshot
 from kontho.jobspec import MAX_TITLE_LENGTH, JobOptions, JobSpec
 from kontho.schemas import JobRecord, JobState, JobUsage
 from kontho.tenants import Tenant
@@ -130,6 +132,7 @@ def create_job(
     if body.webhook_url is not None and not services.settings.webhook_allow_private:
         _refuse_a_private_address(body.webhook_url)
     job_input = ingest.resolve(body, services, voice_spec, tenant.id)
+    lexicons = job_lexicons(services, tenant.id, body.lexicons)
     job_id = new_job_id()
     if idempotency_key is not None:
         claimed = idempotency.claim(services, tenant.id, idempotency_key, body, job_id)
@@ -150,6 +153,7 @@ def create_job(
             "text_format": job_input.text_format,
             "title": body.title or _clip(job_input.title),
             "author": body.author or _clip(job_input.author),
+            "lexicon_versions": {lexicon.name: lexicon.digest for lexicon in lexicons},
         }
     )
     record = JobRecord(
@@ -164,6 +168,8 @@ def create_job(
     )
     structlog.contextvars.bind_contextvars(job_id=record.id)
     try:
+        if lexicons:  # stored before the job is queued, so no worker ever looks for it in vain
+            save_snapshot(services.store, tenant.id, job_id, lexicons)
         services.life.submit(record, job_input.text, services.queue)
     except Exception:
         limits.release_submit(services.usage, tenant, record.text_chars)

@@ -6,18 +6,19 @@ will (kontho.text.frontend.prepare with the same arguments), so its chapters and
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import TenantDep, require_tenant
 from api.deps import ServicesDep, voice_or_422
-from api.ingest import check_characters
+from api.ingest import check_characters, spoken_text
+from api.lexicon_choice import job_lexicons
 from api.models import TEXT_CHARACTERS_PATTERN, ErrorResponse
-from kontho.jobspec import VOICE_ID_PATTERN
+from kontho.jobspec import LEXICON_NAME_PATTERN, MAX_LEXICONS_PER_JOB, VOICE_ID_PATTERN, TextFormat
+from kontho.lexicon import LexiconSet
 from kontho.schemas import TextWarning
-from kontho.text.frontend import pause_after, pauses_for, prepare
+from kontho.text.frontend import pauses_for, prepare, silence_after
+from kontho.text.ssml import looks_like_ssml
 
 router = APIRouter(prefix="/v1/text", tags=["text"], dependencies=[Depends(require_tenant)])
 
@@ -41,9 +42,16 @@ class PreviewRequest(BaseModel):
         pattern=VOICE_ID_PATTERN,
         description="Voice id (GET /v1/voices); the default if absent.",
     )
-    text_format: Literal["plain", "markdown"] = Field(
-        default="plain",
-        description="As for a job: markdown reads # and ## headings as chapters and no Markdown mark aloud.",
+    text_format: TextFormat | None = Field(
+        default=None,
+        description="As for a job: markdown reads # and ## headings as chapters and no Markdown mark aloud; "
+        "ssml reads the SSML subset. Default: ssml for text that starts with <speak>, else plain.",
+    )
+    lexicons: tuple[str, ...] = Field(
+        default=(),
+        max_length=MAX_LEXICONS_PER_JOB,
+        description="As for a job: the tenant's lexicons to apply, in order.",
+        json_schema_extra={"uniqueItems": True, "items": {"type": "string", "pattern": LEXICON_NAME_PATTERN}},
     )
     read_chapter_titles: bool = Field(
         default=True, strict=True, description="As for a job: read each chapter's heading aloud."
@@ -53,14 +61,30 @@ class PreviewRequest(BaseModel):
     )
 
 
+class PreviewLexiconUse(BaseModel):
+    lexicon: str
+    grapheme: str = Field(description="The written form that matched.")
+    reads: str = Field(description="What is read instead: the alias, or the phonemes.")
+
+
 class PreviewChunk(BaseModel):
     index: int
     text: str = Field(description="Exactly what the voice will be given.")
     paragraph: int
     boundary: str = Field(description="What ends the chunk: word, clause, sentence, paragraph, chapter, end.")
     chapter: int = Field(description="Index of its chapter in chapters.")
-    start: int = Field(description="Code point offset in the text of the first sentence it reads.")
+    start: int = Field(
+        description="Code point offset in the text of the first sentence it reads (for SSML: in the "
+        "document's text content)."
+    )
     end: int = Field(description="Code point offset just past the last sentence it reads (or part of).")
+    pause_after_ms: int = Field(description="Silence after it: its boundary's, or an SSML break's.")
+    pause_before_ms: int = Field(default=0, description="Silence before it (an SSML break before any words).")
+    rate: float = Field(default=1.0, description="Speaking rate (SSML prosody): 1 is the voice's own.")
+    marks: list[str] = Field(default_factory=list, description="SSML marks at its start.")
+    lexicon_entries: list[PreviewLexiconUse] = Field(
+        default_factory=list, description="Lexicon entries applied in the sentences it reads."
+    )
 
 
 class PreviewChapter(BaseModel):
@@ -89,17 +113,24 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
     settings = services.settings
     voice = voice_or_422(services, body.voice, tenant.id)
     check_characters(body.text, "text")
+    text_format: TextFormat = body.text_format or ("ssml" if looks_like_ssml(body.text) else "plain")
+    spoken_text(body.text, text_format, "text")  # a 422 at the line and column of invalid SSML
+    lexicons = job_lexicons(services, tenant.id, body.lexicons)
     params = voice.params
     prepared = prepare(
         body.text,
         params.max_chunk_chars or settings.chunk_max_chars,
         voice.characters,
         sentence_per_chunk=body.subtitles,
-        markdown=body.text_format == "markdown",
+        text_format=text_format,
         read_titles=body.read_chapter_titles,
+        lexicons=LexiconSet(lexicons) if lexicons else None,
+        reads_phonemes=voice.reads_phonemes,
     )
     sentence_ms, paragraph_ms = pauses_for(params, settings)
-    pauses = sum(pause_after(c.boundary, sentence_ms, paragraph_ms) for c in prepared.chunks) / 1000
+    after = [silence_after(c, sentence_ms, paragraph_ms) for c in prepared.chunks]
+    pauses = (sum(after) + sum(c.pause_before_ms for c in prepared.chunks)) / 1000
+    reading = sum(len(c.text) / c.rate for c in prepared.chunks) / params.chars_per_second
     spoken = [0] * len(prepared.chapters)
     for chunk in prepared.chunks:
         spoken[chunk.chapter] += len(chunk.text)
@@ -107,7 +138,7 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
         voice=voice.id,
         characters=len(body.text),
         spoken_characters=prepared.characters,
-        estimated_seconds=round(prepared.characters / params.chars_per_second + pauses, 1),
+        estimated_seconds=round(reading + pauses, 1),
         chapters=[
             PreviewChapter(title=plan.title, first_chunk=plan.first_chunk, characters=characters)
             for plan, characters in zip(prepared.chapters, spoken, strict=True)
@@ -121,8 +152,16 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
                 chapter=c.chapter,
                 start=c.start,
                 end=c.end,
+                pause_after_ms=pause,
+                pause_before_ms=c.pause_before_ms,
+                rate=c.rate,
+                marks=[*c.marks, *c.marks_after],
+                lexicon_entries=[
+                    PreviewLexiconUse(lexicon=u.lexicon, grapheme=u.grapheme, reads=u.reads)
+                    for u in c.lexicon
+                ],
             )
-            for c in prepared.chunks
+            for c, pause in zip(prepared.chunks, after, strict=True)
         ],
         warnings=prepared.warnings,
     )

@@ -32,6 +32,16 @@ class Boundary(StrEnum):
 
 
 @dataclass(frozen=True)
+class LexiconUse:
+    """A lexicon entry that changed how a chunk is read."""
+
+    lexicon: str
+    grapheme: str
+    reads: str
+    """What was read instead: the alias, or the phoneme string."""
+
+
+@dataclass(frozen=True)
 class Chunk:
     index: int
     text: str
@@ -47,6 +57,18 @@ class Chunk:
     written: str = ""
     """The sentences it reads as written (normalized, without markup): what subtitles show. A piece of a
     sentence longer than a chunk carries the whole sentence."""
+    pause_ms: int | None = None
+    """Silence after it when the text says how long (an SSML break); else its boundary decides."""
+    pause_before_ms: int = 0
+    """Silence before it: a break before anything was said."""
+    rate: float = 1.0
+    """Speaking rate: 1.0 is the voice's own, 0.5 half as fast."""
+    marks: tuple[str, ...] = ()
+    """SSML marks at its start."""
+    marks_after: tuple[str, ...] = ()
+    """SSML marks after it with nothing spoken after them (only on the last chunk)."""
+    lexicon: tuple[LexiconUse, ...] = ()
+    """The lexicon entries applied in the sentences it reads."""
 
 
 def _joins_previous(word: str, i: int) -> bool:
@@ -129,18 +151,23 @@ class _Open:
     written: str
 
 
+def _as_written_at(sentence: str, _start: int) -> str:
+    return as_written(sentence)
+
+
 def plan_chunks(
     text: str,
     max_chars: int,
-    speak: Callable[[str], str] = as_written,
+    speak: Callable[[str, int], str] = _as_written_at,
     *,
     sentence_per_chunk: bool = False,
     offset: int = 0,
 ) -> list[Chunk]:
     """Split ``text`` into chunks of at most ``max_chars`` characters (a lone longer word excepted).
 
-    ``speak`` turns each sentence as written into what is read aloud, before packing (the front-end's
-    verbalizer); a sentence it leaves empty is skipped. With ``sentence_per_chunk`` no two sentences
+    ``speak`` turns each sentence as written, and where it starts in the whole (``offset`` added), into
+    what is read aloud, before packing (the front-end's reader); a sentence it leaves empty is
+    skipped. With ``sentence_per_chunk`` no two sentences
     share a chunk, so each sentence's time in the audio is exact (subtitles need that). ``offset`` is
     where ``text`` starts in the submitted text, so that chunk spans point into the whole.
     """
@@ -151,7 +178,7 @@ def plan_chunks(
     for p_index, sentences in enumerate(paragraphs_with_spans(text)):
         current: _Open | None = None
         for sentence in sentences:
-            spoken = speak(sentence.text)
+            spoken = speak(sentence.text, sentence.start + offset)
             if not spoken:
                 continue
             sid, sentence_index = sentence_index, sentence_index + 1

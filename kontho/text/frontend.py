@@ -1,24 +1,33 @@
 """The Bangla text front-end: submitted text in, the chunks a voice will read out, and what it could not.
 
-Markdown to plain text → normalize Unicode → paragraphs → sentences → verbalize (numbers, dates …
-become words) → repair broken Bangla → drop and count what the voice cannot say → pack chunks.
+Markdown to plain text, or SSML to text and events → chapters → runs between SSML events (breaks,
+marks, rate changes) → paragraphs → sentences → read each sentence (kontho/text/reading.py: SSML
+replacements, lexicon entries, then numbers, dates … as words, Bangla repair, and what the voice cannot
+say dropped and counted) → pack chunks.
 """
 
 from __future__ import annotations
 
-import re
+import bisect
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
 
 from kontho.schemas import TextWarning
 from kontho.settings import Settings
-from kontho.text.chapters import chapters_at, split_chapters
-from kontho.text.chunking import Boundary, Chunk, as_written, plan_chunks
+from kontho.text.chapters import Chapter, chapters_at, split_chapters
+from kontho.text.chunking import Boundary, Chunk, plan_chunks
 from kontho.text.markdown import to_plain
-from kontho.text.unicode import repair_bangla
-from kontho.text.verbalize import verbalize
+from kontho.text.reading import Reader, ReadingLog, Replacement, speakable
+from kontho.text.ssml import SsmlDocument, parse_ssml
 from kontho.voices import VoiceParams
+
+if TYPE_CHECKING:
+    from kontho.lexicon import LexiconSet
+
+__all__ = ["DEFAULT_VOCABULARY", "PreparedText", "prepare", "silence_after", "speakable"]
 
 # What any voice may see besides its letters: spaces and the punctuation that shapes prosody.
 PROSODY_PUNCTUATION = frozenset(" ,;:!?।॥-—–.'\"“”‘’()")
@@ -27,8 +36,10 @@ _LATIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 DEFAULT_VOCABULARY = _BANGLA | _LATIN | PROSODY_PUNCTUATION
 """What a voice without a declared character set (espeak-ng) can read."""
 
-_SPACES = re.compile(r"\s{2,}")
 _MAX_EXAMPLES = 10
+_SENTENCE_END = frozenset("।॥?!.")
+
+TextFormat = Literal["plain", "markdown", "ssml"]
 
 
 @dataclass(frozen=True)
@@ -48,20 +59,109 @@ class PreparedText:
         return sum(len(c.text) for c in self.chunks)
 
 
-def _drop_unsupported(text: str, vocabulary: frozenset[str], dropped: Counter[str]) -> str:
-    kept = []
-    for ch in text:
-        if ch in vocabulary or ch.isspace():
-            kept.append(ch)
-        else:
-            dropped[ch] += 1
-    return _SPACES.sub(" ", "".join(kept)).strip()
+@dataclass
+class _Events:
+    """Where an SSML document asks for something between words: silence, a mark, a new rate, an end."""
+
+    breaks: dict[int, int] = field(default_factory=dict)
+    marks: dict[int, list[str]] = field(default_factory=dict)
+    sentence_ends: frozenset[int] = frozenset()
+    rates: list[tuple[int, int, float]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, doc: SsmlDocument) -> _Events:
+        events = cls(sentence_ends=frozenset(doc.sentence_ends))
+        for b in doc.breaks:
+            events.breaks[b.at] = events.breaks.get(b.at, 0) + b.ms
+        for m in doc.marks:
+            events.marks.setdefault(m.at, []).append(m.name)
+        events.rates = [(r.start, r.end, r.rate) for r in doc.rates]
+        return events
+
+    def cuts(self, start: int, end: int) -> list[int]:
+        """Where chunks must end inside [start, end), so each event falls between two chunks."""
+        places = {*self.breaks, *self.marks, *self.sentence_ends}
+        places.update(p for s, e, _ in self.rates for p in (s, e))
+        return sorted(p for p in places if start < p < end)
+
+    def rate_at(self, at: int) -> float:
+        """The innermost rate span's rate at ``at`` (spans carry their nesting already multiplied)."""
+        inside = [(e - s, rate) for s, e, rate in self.rates if s <= at < e]
+        return min(inside)[1] if inside else 1.0
 
 
-def speakable(sentence: str, vocabulary: frozenset[str], dropped: Counter[str]) -> str:
-    """One sentence as the voice will read it; empty when nothing in it can be said aloud."""
-    spoken = _drop_unsupported(repair_bangla(verbalize(as_written(sentence))), vocabulary, dropped)
-    return spoken if any(ch.isalpha() for ch in spoken) else ""
+class _Assembly:
+    """Chunks of consecutive runs of text put together, with the events between the runs."""
+
+    def __init__(self, body: str, events: _Events) -> None:
+        self.body = body
+        self.events = events
+        self.chunks: list[Chunk] = []
+        self.chapters: list[ChapterPlan] = []
+        self._sentences = 0
+        self._paragraph = -1
+        self._pause_before = 0
+        self._marks: list[str] = []
+        self._places_done: set[int] = set()
+
+    def _events_at(self, place: int) -> tuple[int, list[str]]:
+        """The silence and marks at ``place``, once: a place ends one run and starts the next."""
+        if place in self._places_done:
+            return 0, []
+        self._places_done.add(place)
+        return self.events.breaks.get(place, 0), self.events.marks.get(place, [])
+
+    def add_run(self, start: int, end: int, planned: list[Chunk], chapter: Chapter, opens: bool) -> None:
+        pause, marks = self._events_at(start)
+        self._pause_before += pause
+        self._marks += marks
+        if planned:
+            self._add_chunks(start, end, planned, chapter, opens)
+        pause, marks = self._events_at(end)
+        self._marks += marks  # for the next chunk, or after the last
+        if pause and self.chunks:
+            last = self.chunks[-1]
+            self.chunks[-1] = replace(last, pause_ms=(last.pause_ms or 0) + pause)
+        elif pause:  # nothing said yet: silence before the first words
+            self._pause_before += pause
+
+    def _add_chunks(self, start: int, end: int, planned: list[Chunk], chapter: Chapter, opens: bool) -> None:
+        if opens:
+            self.chapters.append(ChapterPlan(chapter.title, len(self.chunks)))
+            self._paragraph = -1
+        starts_paragraph = opens or "\n" in self.body[self.chunks[-1].end : planned[0].start]
+        base = self._paragraph + 1 if starts_paragraph else self._paragraph
+        rate = self.events.rate_at(start)
+        for c in planned:
+            self.chunks.append(
+                replace(
+                    c,
+                    index=len(self.chunks),
+                    paragraph=base + c.paragraph,
+                    sentence=c.sentence + self._sentences,
+                    chapter=len(self.chapters) - 1,
+                    rate=rate,
+                    marks=tuple(self._marks),
+                    pause_before_ms=self._pause_before,
+                )
+            )
+            self._marks, self._pause_before = [], 0
+        last = self.chunks[-1]
+        self._paragraph, self._sentences = last.paragraph, last.sentence + 1
+        if end == chapter.end:
+            boundary = Boundary.CHAPTER
+        elif "\n" in self.body[last.end : end]:
+            boundary = Boundary.PARAGRAPH
+        elif end in self.events.sentence_ends or last.text.rstrip("\"'”’)]")[-1:] in _SENTENCE_END:
+            boundary = Boundary.SENTENCE
+        else:  # a mark, a break or a new rate inside a sentence
+            boundary = Boundary.WORD
+        self.chunks[-1] = replace(last, boundary=boundary)
+
+    def finish(self) -> None:
+        if self.chunks:
+            last = self.chunks[-1]
+            self.chunks[-1] = replace(last, boundary=Boundary.END, marks_after=tuple(self._marks))
 
 
 def prepare(
@@ -70,68 +170,124 @@ def prepare(
     vocabulary: Iterable[str] | None = None,
     *,
     sentence_per_chunk: bool = False,
-    markdown: bool = False,
+    text_format: TextFormat = "plain",
     read_titles: bool = True,
+    lexicons: LexiconSet | None = None,
+    reads_phonemes: bool = False,
 ) -> PreparedText:
     """The chunks a voice will read, chapter by chapter, and what it cannot read.
 
     A chapter's heading is read as its first paragraph unless ``read_titles`` is false. Markdown is read
     as the plain text kontho/text/markdown.py makes of it, no mark said aloud; chunk spans still point
-    into ``text``.
+    into ``text``. SSML is read as kontho/text/ssml.py parses it (``SsmlInvalid`` when it cannot be);
+    its chunk spans point into the document's text content. ``lexicons`` are applied to every sentence.
     """
     allowed = frozenset(vocabulary) | PROSODY_PUNCTUATION if vocabulary is not None else DEFAULT_VOCABULARY
-    dropped: Counter[str] = Counter()
-
-    def speak(sentence: str) -> str:
-        return speakable(sentence, allowed, dropped)
-
-    plain = to_plain(text) if markdown else None
-    if plain is not None:
+    doc = parse_ssml(text) if text_format == "ssml" else None
+    plain = to_plain(text) if text_format == "markdown" else None
+    replacements: list[Replacement] = []
+    events = _Events()
+    if doc is not None:
+        body = doc.text
+        chapter_spans = chapters_at(body, []) if body.strip() else []
+        replacements = [Replacement(s.start, s.end, s.kind, s.value, s.detail) for s in doc.substitutions]
+        events = _Events.of(doc)
+    elif plain is not None:
         body = plain.text
         chapter_spans = chapters_at(body, [(h.title, h.plain_start, h.plain_end) for h in plain.headings])
     else:
         body, chapter_spans = text, split_chapters(text)
-    chunks: list[Chunk] = []
-    chapters: list[ChapterPlan] = []
-    sentences = 0
+    reader = Reader(allowed, lexicons=lexicons, reads_phonemes=reads_phonemes, replacements=replacements)
+    assembly = _Assembly(body, events)
     for chapter in chapter_spans:
         start = chapter.start if read_titles else chapter.heading_end
-        planned = plan_chunks(
-            body[start : chapter.end], max_chars, speak, sentence_per_chunk=sentence_per_chunk, offset=start
-        )
-        if not planned:
-            continue
-        chapters.append(ChapterPlan(chapter.title, len(chunks)))
-        for c in planned:
-            # Spans into what was read (the plain text of Markdown) become spans into what was submitted.
-            span = (plain.source_start(c.start), plain.source_end(c.end)) if plain else (c.start, c.end)
-            chunks.append(
-                replace(
-                    c,
-                    index=len(chunks),
-                    start=span[0],
-                    end=span[1],
-                    sentence=c.sentence + sentences,
-                    chapter=len(chapters) - 1,
-                    boundary=Boundary.CHAPTER if c.boundary is Boundary.END else c.boundary,
-                )
+        places = [start, *events.cuts(start, chapter.end), chapter.end]
+        opened = False
+        for run_start, run_end in itertools.pairwise(places):
+            planned = plan_chunks(
+                body[run_start:run_end],
+                max_chars,
+                reader.speak,
+                sentence_per_chunk=sentence_per_chunk,
+                offset=run_start,
             )
-        sentences = chunks[-1].sentence + 1
-    if chunks:
-        chunks[-1] = replace(chunks[-1], boundary=Boundary.END)
+            assembly.add_run(run_start, run_end, planned, chapter, opens=bool(planned) and not opened)
+            opened = opened or bool(planned)
+    assembly.finish()
+    chunks = _with_lexicon_uses(assembly.chunks, reader.log)
+    if plain is not None:
+        # Spans into what was read (the plain text of Markdown) become spans into what was submitted.
+        chunks = [replace(c, start=plain.source_start(c.start), end=plain.source_end(c.end)) for c in chunks]
+    warnings = _warnings(reader.log, doc)
+    return PreparedText(chunks=chunks, warnings=warnings, chapters=assembly.chapters)
+
+
+def _with_lexicon_uses(chunks: list[Chunk], log: ReadingLog) -> list[Chunk]:
+    if not log.applied:
+        return chunks
+    applied = sorted(log.applied, key=lambda a: a[0])
+    offsets = [at for at, _ in applied]
+    out = []
+    for c in chunks:
+        lo, hi = bisect.bisect_left(offsets, c.start), bisect.bisect_left(offsets, c.end)
+        uses = tuple(dict.fromkeys(use for _, use in applied[lo:hi]))
+        out.append(replace(c, lexicon=uses) if uses else c)
+    return out
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _warnings(log: ReadingLog, doc: SsmlDocument | None) -> list[TextWarning]:
     warnings = []
-    if dropped:
-        examples = [ch for ch, _ in dropped.most_common(_MAX_EXAMPLES)]
-        listed = " ".join(f"{ch!r} (U+{ord(ch):04X}) ×{n}" for ch, n in dropped.most_common(_MAX_EXAMPLES))
+    if log.dropped:
+        total = sum(log.dropped.values())
+        common = log.dropped.most_common(_MAX_EXAMPLES)
+        listed = " ".join(f"{ch!r} (U+{ord(ch):04X}) ×{n}" for ch, n in common)
         warnings.append(
             TextWarning(
                 kind="unsupported_characters",
-                count=sum(dropped.values()),
-                examples=examples,
-                message=f"{sum(dropped.values())} characters the voice cannot read were left out: {listed}",
+                count=total,
+                examples=[ch for ch, _ in log.dropped.most_common(_MAX_EXAMPLES)],
+                message=f"{_plural(total, 'character', 'characters')} the voice cannot read "
+                f"{'was' if total == 1 else 'were'} left out: {listed}",
             )
         )
-    return PreparedText(chunks=chunks, warnings=warnings, chapters=chapters)
+    if log.phonemes_unread:
+        warnings.append(
+            _counted(
+                "phonemes_not_read",
+                log.phonemes_unread,
+                "this voice does not read phonemes, so these were read as written (give the lexicon "
+                "entry an alias, or choose a voice whose model reads phonemes)",
+            )
+        )
+    if log.say_as_unread:
+        warnings.append(_counted("say_as_not_read", log.say_as_unread, "read as written instead"))
+    if doc is not None and doc.notes:
+        examples = [n.message for n in doc.notes[:_MAX_EXAMPLES]]  # each names its line
+        warnings.append(
+            TextWarning(
+                kind="ssml_not_honoured",
+                count=len(doc.notes),
+                examples=examples,
+                message=f"{_plural(len(doc.notes), 'SSML instruction', 'SSML instructions')} "
+                f"kontho does not honour: {'; '.join(examples)}",
+            )
+        )
+    return warnings
+
+
+def _counted(kind: str, counts: Counter[str], what: str) -> TextWarning:
+    total = sum(counts.values())
+    examples = [text for text, _ in counts.most_common(_MAX_EXAMPLES)]
+    return TextWarning(
+        kind=kind,
+        count=total,
+        examples=examples,
+        message=f"{_plural(total, 'place', 'places')}: {what}: {', '.join(examples)}",
+    )
 
 
 def pause_after(boundary: Boundary, sentence_ms: int, paragraph_ms: int) -> int:
@@ -144,6 +300,13 @@ def pause_after(boundary: Boundary, sentence_ms: int, paragraph_ms: int) -> int:
         Boundary.PARAGRAPH: paragraph_ms,
         Boundary.END: 0,
     }[boundary]
+
+
+def silence_after(chunk: Chunk, sentence_ms: int, paragraph_ms: int) -> int:
+    """Milliseconds of silence after ``chunk``: an SSML break's own length, else its boundary's pause."""
+    if chunk.pause_ms is not None:
+        return chunk.pause_ms
+    return pause_after(chunk.boundary, sentence_ms, paragraph_ms)
 
 
 def pauses_for(params: VoiceParams, settings: Settings) -> tuple[int, int]:

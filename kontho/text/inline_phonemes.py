@@ -16,9 +16,18 @@ CLOSE = "\ue001"
 _SPAN = re.compile(f"{OPEN}([^{OPEN}{CLOSE}]*){CLOSE}")
 
 
+_NBSP = "\u00a0"
+
+
 def wrap(phonemes: str) -> str:
-    """``phonemes`` marked as phonemes inside a chunk's text."""
-    return f"{OPEN}{phonemes.replace(OPEN, '').replace(CLOSE, '')}{CLOSE}"
+    """``phonemes`` marked as phonemes inside a chunk's text.
+
+    Spaces inside become no-break spaces, so the chunker, which splits long sentences at spaces, never
+    cuts a phoneme string in two; ``pieces`` gives them back as spaces.
+    """
+    kept = "".join(phonemes.replace(OPEN, "").replace(CLOSE, "").split())
+    spaced = _NBSP.join(phonemes.replace(OPEN, "").replace(CLOSE, "").split())
+    return f"{OPEN}{spaced if kept else ''}{CLOSE}"
 
 
 def pieces(text: str) -> list[tuple[str, bool]]:
@@ -29,7 +38,7 @@ def pieces(text: str) -> list[tuple[str, bool]]:
         if m.start() > at:
             out.append((text[at : m.start()], False))
         if m.group(1):
-            out.append((m.group(1), True))
+            out.append((m.group(1).replace(_NBSP, " "), True))
         at = m.end()
     if at < len(text):
         out.append((text[at:], False))

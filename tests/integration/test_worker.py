@@ -113,11 +113,11 @@ class FlakyEngine(EspeakEngine):
         super().__init__(VoiceCatalog().get("bn-espeak"))
         self.failures = failures
 
-    def synthesize(self, texts: Sequence[str]) -> Iterator[Audio]:
+    def synthesize(self, texts: Sequence[str], rates: Sequence[float] | None = None) -> Iterator[Audio]:
         if self.failures > 0:
             self.failures -= 1
             raise EngineFailed("espeak-ng crashed")
-        yield from super().synthesize(texts)
+        yield from super().synthesize(texts, rates)
 
 
 def _consumer_with(engine: EspeakEngine, settings: Settings, store: JobStore, queue: JobQueue) -> Consumer:

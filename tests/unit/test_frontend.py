@@ -155,7 +155,7 @@ MARKS = set("#*_[]()!`>~<|")
 
 
 def test_no_markdown_mark_reaches_the_voice_or_the_subtitles() -> None:
-    prepared = prepare(MARKED_UP, 400, markdown=True, sentence_per_chunk=True)
+    prepared = prepare(MARKED_UP, 400, text_format="markdown", sentence_per_chunk=True)
     assert [c.written for c in prepared.chunks] == [
         normalize_unicode(s)
         for s in [
@@ -180,7 +180,7 @@ def test_no_markdown_mark_reaches_the_voice_or_the_subtitles() -> None:
 
 
 def test_markdown_chunks_point_at_what_they_read_in_the_submitted_text() -> None:
-    prepared = prepare(MARKED_UP, 400, markdown=True, sentence_per_chunk=True)
+    prepared = prepare(MARKED_UP, 400, text_format="markdown", sentence_per_chunk=True)
     for chunk in prepared.chunks:
         source = normalize_unicode(MARKED_UP[chunk.start : chunk.end])
         assert all(word.strip("।,:") in source for word in chunk.written.split()), (chunk, source)
@@ -192,7 +192,7 @@ def test_markdown_headings_start_chapters_and_nothing_else_does() -> None:
     chapters = split_chapters(MARKED_UP, markdown=True)
     assert [c.title for c in chapters] == [None, *map(normalize_unicode, ["প্রথম অধ্যায়", "দ্বিতীয় অধ্যায়"])]
     assert MARKED_UP[chapters[1].start : chapters[1].heading_end] == "# প্রথম *অধ্যায়* #"
-    prepared = prepare(MARKED_UP, 400, markdown=True)
+    prepared = prepare(MARKED_UP, 400, text_format="markdown")
     assert [c.title for c in prepared.chapters] == [c.title for c in chapters]
     not_headings = (
         "এক।\n\n```\n# কোড\n```\n\n> # উদ্ধৃতি\n\n    # ইনডেন্ট\n\nসেটেক্সট\n===\n\n### তৃতীয় স্তর\n\n#\n"
@@ -201,7 +201,7 @@ def test_markdown_headings_start_chapters_and_nothing_else_does() -> None:
 
 
 def test_a_chapter_title_left_unread_is_not_read_and_its_marks_never_were() -> None:
-    prepared = prepare(MARKED_UP, 400, markdown=True, read_titles=False)
+    prepared = prepare(MARKED_UP, 400, text_format="markdown", read_titles=False)
     spoken = " ".join(c.text for c in prepared.chunks)
     assert "অধ্যায়" not in spoken
     assert spoken.startswith(normalize_unicode("ভূমিকা: এই বইটি পুরোনো। শকুন্তলা বনের পথে হাঁটছিল।"))
