@@ -14,6 +14,7 @@ from kontho.activejobs import ActiveJobs
 from kontho.aws import s3_client
 from kontho.jobqueue import JobQueue, dead_letter_queue, job_queue
 from kontho.jobstore import JobStore
+from kontho.lexiconstore import LexiconStore
 from kontho.lifecycle import JobLife
 from kontho.settings import Settings
 from kontho.tenants import ReloadingDirectory
@@ -33,6 +34,10 @@ class Services:
     @cached_property
     def store(self) -> JobStore:
         return JobStore(s3_client(self.settings), self.settings.bucket)
+
+    @cached_property
+    def lexicons(self) -> LexiconStore:
+        return LexiconStore(self.store)
 
     @cached_property
     def active(self) -> ActiveJobs:

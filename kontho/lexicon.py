@@ -59,12 +59,14 @@ PLS_NAMESPACE = "http://www.w3.org/2005/01/pronunciation-lexicon"
 PLS_MEDIA_TYPE = "application/pls+xml"
 
 _NAME = re.compile(NAME_PATTERN)
-# C0 and C1 controls (tab and line breaks among them): a written form or a reading is one line of text.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 controls (tab and line breaks among them), and the two non-characters XML cannot carry: a
+# written form or a reading is one line of text, the same in JSON and in a PLS file.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 TEXT_PATTERN = (
-    r"^[^\x00-\x1f\x7f-\x9f]*"
-    r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-    r"[^\x00-\x1f\x7f-\x9f]*$"
+    r"^[^\x00-\x1f\x7f-\x9f\ufffe\uffff]*"
+    # Something that is neither a space (str.split's) nor invisible (normalize_unicode drops those).
+    r"[^\x00-\x20\x7f-\xa0\xad\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\ufffe\uffff]"
+    r"[^\x00-\x1f\x7f-\x9f\ufffe\uffff]*$"
 )
 """What an entry's strings may be, stated in the schema: one line, no control characters, not blank."""
 
@@ -218,11 +220,12 @@ def parse_json_entries(data: Any) -> tuple[LexiconEntry, ...]:
     entries = []
     for index, item in enumerate(data["entries"]):
         try:
-            entries.append(LexiconEntry.model_validate(item, strict=False))
+            entries.append(LexiconEntry.model_validate(item))
         except ValidationError as exc:
             problem = exc.errors()[0]
             field = _field_of(["entries", index, *problem["loc"]])
-            raise LexiconInvalid(f"{field}: {problem['msg']}", field=field) from None
+            message = problem["msg"].removeprefix("Value error, ")
+            raise LexiconInvalid(f"{field}: {message}", field=field) from None
     return tuple(entries)
 
 
@@ -262,9 +265,14 @@ def parse_pls_with_lines(document: bytes) -> tuple[tuple[LexiconEntry, ...], tup
             root.sourceline,
         )
     version = root.get("version")
-    if version is not None and version != "1.0":
-        raise _pls_error(f'version="{version}": only PLS 1.0 is read', root.sourceline)
+    if version != "1.0":
+        found = "no version" if version is None else f'version="{version}"'
+        raise _pls_error(f'<lexicon> has {found}: PLS 1.0 is read (version="1.0")', root.sourceline)
     alphabet = root.get("alphabet", "ipa")
+    if alphabet != "ipa":
+        raise _pls_error(
+            f'alphabet "{alphabet}": kontho reads IPA phonemes only (alphabet="ipa")', root.sourceline
+        )
     entries: list[LexiconEntry] = []
     lines: list[int] = []
     for child in root:

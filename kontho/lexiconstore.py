@@ -21,7 +21,7 @@ class LexiconSummary(BaseModel):
 
     name: str
     digest: str = Field(description="sha256:<hex> of the entries: the lexicon's version.")
-    entries: int = Field(description="How many entries it holds.")
+    entry_count: int = Field(description="How many entries it holds.")
     updated_at: datetime
 
 
@@ -44,7 +44,7 @@ class StoredLexicon(BaseModel):
     @property
     def summary(self) -> LexiconSummary:
         return LexiconSummary(
-            name=self.name, digest=self.digest, entries=self.entry_count, updated_at=self.updated_at
+            name=self.name, digest=self.digest, entry_count=self.entry_count, updated_at=self.updated_at
         )
 
 
