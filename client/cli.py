@@ -31,6 +31,7 @@ from client.display import (
 )
 from client.http import KonthoApiError, KonthoClient
 from client.inputs import Input, UnsupportedInput, read_input
+from client.lexicon_commands import lexicon_app
 from client.progress import StillRunning, follow, phase
 from kontho.jobspec import AudioFormat, Loudness
 
@@ -43,6 +44,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+app.add_typer(lexicon_app, name="lexicon")
 
 T = TypeVar("T")
 TextFormat = Literal["plain", "markdown", "ssml"]

@@ -112,6 +112,54 @@ def voices_table(voices: list[dict[str, Any]]) -> Table:
     return table
 
 
+def lexicons_table(lexicons: list[dict[str, Any]]) -> Table:
+    """A lexicon per row; the digest shortened to its first twelve hex digits, enough to tell versions."""
+    table = _table()
+    table.add_column("name", overflow="fold", ratio=1)
+    table.add_column("entries", no_wrap=True, justify="right")
+    table.add_column("updated (UTC)", no_wrap=True)
+    table.add_column("digest", no_wrap=True)
+    for lexicon in lexicons:
+        table.add_row(
+            lexicon["name"],
+            f"{lexicon['entry_count']:,}",
+            utc(lexicon["updated_at"]),
+            short_digest(lexicon["digest"]),
+        )
+    return table
+
+
+def short_digest(digest: str) -> str:
+    return digest.removeprefix("sha256:")[:12]
+
+
+def lexicon_table(lexicon: dict[str, Any]) -> Table:
+    """A lexicon's entries in order: the written form, what is read (alias, then /phoneme/), and its rules."""
+    title = (
+        f"{lexicon['name']}: {lexicon['entry_count']:,} entries, {short_digest(lexicon['digest'])}, "
+        f"updated {utc(lexicon['updated_at'])} UTC"
+    )
+    table = _table(title)
+    table.expand = True  # the title is long; the two text columns share what is left of the line
+    table.add_column("written", overflow="fold", ratio=1)
+    table.add_column("read as", overflow="fold", ratio=1)
+    table.add_column("case", no_wrap=True)
+    table.add_column("word", no_wrap=True)
+    for entry in lexicon["entries"]:
+        reading = "\n".join(
+            part
+            for part in (entry.get("alias"), f"/{entry['phoneme']}/" if entry.get("phoneme") else None)
+            if part
+        )
+        table.add_row(
+            entry["grapheme"],
+            reading,
+            "exact" if entry["case_sensitive"] else "any",
+            "whole" if entry["whole_word"] else "part",
+        )
+    return table
+
+
 def status_lines(job: dict[str, Any], phase: str) -> list[str]:
     """``kontho status``: the id and state, then one field a line, in the units above."""
     p, usage = job["progress"], job["usage"]

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -200,6 +201,29 @@ class KonthoClient:
     def voices(self) -> list[dict[str, Any]]:
         voices: list[dict[str, Any]] = self._call("GET", "/v1/voices")
         return voices
+
+    def put_lexicon(self, name: str, body: bytes, content_type: str) -> dict[str, Any]:
+        """Create or replace a lexicon: JSON entries, or a PLS document as ``application/pls+xml``."""
+        stored: dict[str, Any] = self._call(
+            "PUT",
+            f"/v1/lexicons/{quote(name, safe='')}",
+            content=body,
+            headers={"Content-Type": content_type},
+        )
+        return stored
+
+    def lexicons(self) -> list[dict[str, Any]]:
+        """The tenant's lexicons by name: name, digest, entry_count, updated_at."""
+        found: list[dict[str, Any]] = self._call("GET", "/v1/lexicons")["lexicons"]
+        return found
+
+    def lexicon(self, name: str) -> dict[str, Any]:
+        """One lexicon with its entries."""
+        found: dict[str, Any] = self._call("GET", f"/v1/lexicons/{quote(name, safe='')}")
+        return found
+
+    def delete_lexicon(self, name: str) -> None:
+        self._call("DELETE", f"/v1/lexicons/{quote(name, safe='')}", gone_on_retry=True)
 
     def wait(
         self,
