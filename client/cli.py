@@ -147,7 +147,11 @@ def submit(
     ] = None,
     lexicon: Annotated[
         list[str] | None,
-        typer.Option("--lexicon", help="A lexicon to apply (see: kontho lexicon); repeat for more, in order"),
+        typer.Option(
+            "--lexicon",
+            "--lexicons",
+            help="A lexicon to apply (see: kontho lexicon); repeat for more, in order",
+        ),
     ] = None,
     skip_front_matter: Annotated[
         bool, typer.Option(help="EPUB: leave out cover, title page, copyright and contents")

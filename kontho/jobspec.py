@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class AudioFormat(StrEnum):
@@ -50,8 +50,29 @@ TextFormat = Literal["plain", "markdown", "ssml"]
 VOICE_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 LEXICON_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 MAX_LEXICONS_PER_JOB = 5
+"""As AWS Polly: a job names at most five lexicons."""
 MAX_TITLE_LENGTH = 300
 MAX_WEBHOOK_URL_LENGTH = 2048
+
+
+def _lexicon_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    for name in names:
+        if not re.fullmatch(LEXICON_NAME_PATTERN, name):
+            raise ValueError(f"{name[:80]!r} is not a lexicon name (lowercase letters, digits, . _ -)")
+    if len(set(names)) != len(names):
+        raise ValueError("a lexicon is named twice")
+    return names
+
+
+LexiconNames = Annotated[
+    tuple[str, ...],
+    Field(
+        max_length=MAX_LEXICONS_PER_JOB,
+        json_schema_extra={"uniqueItems": True, "items": {"type": "string", "pattern": LEXICON_NAME_PATTERN}},
+    ),
+    AfterValidator(_lexicon_names),
+]
+"""Names of a tenant's lexicons, in the order they apply: at most five, each once."""
 
 
 class JobOptions(BaseModel):
@@ -97,13 +118,11 @@ class JobOptions(BaseModel):
         default=Loudness.AUDIOBOOK,
         description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",
     )
-    lexicons: tuple[str, ...] = Field(
+    lexicons: LexiconNames = Field(
         default=(),
-        max_length=MAX_LEXICONS_PER_JOB,
         description="Names of the tenant's pronunciation lexicons (PUT /v1/lexicons/{name}) to apply, in "
         "order: at each place the longest written form matches; between equally long ones the earlier "
         "lexicon wins.",
-        json_schema_extra={"uniqueItems": True, "items": {"type": "string", "pattern": LEXICON_NAME_PATTERN}},
     )
     webhook_url: str | None = Field(
         default=None,
@@ -111,16 +130,6 @@ class JobOptions(BaseModel):
         pattern=r"^[hH][tT][tT][pP][sS]?://",
         description="Receives a signed POST when the job completes, fails or is cancelled (see the README).",
     )
-
-    @field_validator("lexicons")
-    @classmethod
-    def _lexicon_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
-        for name in names:
-            if not re.fullmatch(LEXICON_NAME_PATTERN, name):
-                raise ValueError(f"{name[:80]!r} is not a lexicon name (lowercase letters, digits, . _ -)")
-        if len(set(names)) != len(names):
-            raise ValueError("a lexicon is named twice")
-        return names
 
 
 class JobSpec(JobOptions):

@@ -47,14 +47,12 @@ from pydantic import (
     model_validator,
 )
 
+from kontho.jobspec import LEXICON_NAME_PATTERN
 from kontho.strict_xml import XmlRefused, local_name, parse_strict
 from kontho.text.unicode import normalize_unicode
 
-MAX_LEXICONS_PER_JOB = 5
-"""As AWS Polly: a job names at most five lexicons."""
-
 MAX_GRAPHEME_CHARS = 100
-NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+NAME_PATTERN = LEXICON_NAME_PATTERN
 PLS_NAMESPACE = "http://www.w3.org/2005/01/pronunciation-lexicon"
 PLS_MEDIA_TYPE = "application/pls+xml"
 

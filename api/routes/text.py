@@ -14,7 +14,7 @@ from api.deps import ServicesDep, voice_or_422
 from api.ingest import check_characters, spoken_text
 from api.lexicon_choice import job_lexicons
 from api.models import TEXT_CHARACTERS_PATTERN, ErrorResponse
-from kontho.jobspec import LEXICON_NAME_PATTERN, MAX_LEXICONS_PER_JOB, VOICE_ID_PATTERN, TextFormat
+from kontho.jobspec import VOICE_ID_PATTERN, LexiconNames, TextFormat
 from kontho.lexicon import LexiconSet
 from kontho.schemas import TextWarning
 from kontho.text.frontend import pauses_for, prepare, silence_after
@@ -47,11 +47,8 @@ class PreviewRequest(BaseModel):
         description="As for a job: markdown reads # and ## headings as chapters and no Markdown mark aloud; "
         "ssml reads the SSML subset. Default: ssml for text that starts with <speak>, else plain.",
     )
-    lexicons: tuple[str, ...] = Field(
-        default=(),
-        max_length=MAX_LEXICONS_PER_JOB,
-        description="As for a job: the tenant's lexicons to apply, in order.",
-        json_schema_extra={"uniqueItems": True, "items": {"type": "string", "pattern": LEXICON_NAME_PATTERN}},
+    lexicons: LexiconNames = Field(
+        default=(), description="As for a job: the tenant's lexicons to apply, in order."
     )
     read_chapter_titles: bool = Field(
         default=True, strict=True, description="As for a job: read each chapter's heading aloud."

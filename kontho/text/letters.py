@@ -121,8 +121,9 @@ def letter_name(ch: str) -> str | None:
 
 
 def acronym(letters: str) -> str:
-    """WHO → ডব্লিউ এইচ ও: each Latin letter by its name."""
-    return " ".join(LATIN_LETTER_NAMES[ch.upper()] for ch in letters)
+    """WHO → ডব্লিউ এইচ ও: each Latin letter by its name (a letter without one, Î say, stays as it is
+    and the voice's character check reports it)."""
+    return " ".join(LATIN_LETTER_NAMES.get(ch.upper(), ch) for ch in letters)
 
 
 def spell(text: str) -> str:

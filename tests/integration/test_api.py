@@ -221,7 +221,7 @@ def test_preview_shows_the_text_as_the_voice_will_read_it(api: TestClient) -> No
             "kind": "unsupported_characters",
             "count": 1,
             "examples": ["🙂"],
-            "message": "1 characters the voice cannot read were left out: '🙂' (U+1F642) ×1",
+            "message": "1 character the voice cannot read was left out: '🙂' (U+1F642) ×1",
         }
     ]
     assert body["spoken_characters"] == sum(len(c["text"]) for c in body["chunks"])

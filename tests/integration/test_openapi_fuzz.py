@@ -26,7 +26,13 @@ from api.models import ID_PATTERN
 from api.routes.usage import MAX_DAYS
 from devstack.motoserver import MotoServer, free_port
 from devstack.provision import provision
+from kontho import keys
+from kontho.aws import s3_client
+from kontho.jobspec import LEXICON_NAME_PATTERN, MAX_LEXICONS_PER_JOB
+from kontho.jobstore import JobStore
 from kontho.settings import Settings
+from kontho.tenants import LOCAL_TENANT
+from kontho.text.ssml import SsmlInvalid, parse_ssml
 from kontho.usage import today
 from tests.conftest import AUTH
 
@@ -47,6 +53,9 @@ _SETTINGS = Settings(
     # and the fuzzer checks the form with the policy lifted. tests/integration/test_webhook_url_policy.py
     # checks the policy.
     webhook_allow_private=True,
+    # Small, so a lexicon at the entry limit fits in a request body of this deployment's size.
+    lexicon_max_entries=10,
+    lexicon_max_alias_chars=50,
 )
 _CONFIG = SchemathesisConfig.from_dict(
     {
@@ -87,14 +96,44 @@ def usage_range_as_documented(context: Any, case: Any) -> bool:
 # - an upload id must name an upload of the tenant's whose file has arrived (422 otherwise, as a body
 #   field naming nothing is): a well-formed id is replaced by one that does (_RECEIVED_UPLOAD);
 # - an Idempotency-Key names one request: reused with another body it is a 422. Each key is made the
-#   body's own, so a repeated key with the same body is still a replay.
+#   body's own, so a repeated key with the same body is still a replay;
+# - the lexicons a job or a preview names must be the tenant's: a valid list of names becomes the one
+#   lexicon the tenant has (_LEXICON), which no generated request may delete or replace;
+# - text said to be SSML must be an SSML document, which no JSON schema can state: text that is not
+#   one is sent as plain text (tests/integration/test_pronunciation_jobs.py checks the 422).
 _ID = re.compile(ID_PATTERN)
 _RECEIVED_UPLOAD: dict[str, str] = {}
+_LEXICON = "fuzz-kept"
+_LEXICON_NAME = re.compile(LEXICON_NAME_PATTERN)
+
+
+def _names_lexicons(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and 0 < len(value) <= MAX_LEXICONS_PER_JOB
+        and all(isinstance(v, str) and _LEXICON_NAME.fullmatch(v) for v in value)
+        and len(set(value)) == len(value)
+    )
+
+
+def _is_ssml(body: dict[str, Any]) -> bool:
+    try:
+        parse_ssml(body.get("text") or "")
+    except SsmlInvalid:
+        return False
+    return True
 
 
 @schema.hook("map_case")
 def requests_keep_to_their_history(context: Any, case: Any) -> Any:
-    if case.operation.path != "/v1/jobs" or case.operation.method.upper() != "POST":
+    path, method = case.operation.path, case.operation.method.upper()
+    if path == "/v1/lexicons/{name}" and (case.path_parameters or {}).get("name") == _LEXICON:
+        case.path_parameters = {**case.path_parameters, "name": f"{_LEXICON}-not"}
+    if isinstance(case.body, dict) and _names_lexicons(case.body.get("lexicons")):
+        case.body = {**case.body, "lexicons": [_LEXICON]}
+    if isinstance(case.body, dict) and case.body.get("text_format") == "ssml" and not _is_ssml(case.body):
+        case.body = {**case.body, "text_format": "plain"}
+    if path != "/v1/jobs" or method != "POST":
         return case
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("upload"), str) and _ID.fullmatch(body["upload"]):
@@ -111,6 +150,9 @@ def _moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with MotoServer(_PORT, log_path=tmp_path_factory.mktemp("fuzz") / "moto.log"):
         provision(_SETTINGS)
         _RECEIVED_UPLOAD["id"] = _received_upload("নদীর ধারে একটি গ্রাম।\n".encode())
+        with TestClient(create_app(_SETTINGS), headers=AUTH) as api:
+            entries = {"entries": [{"grapheme": "গ্রাম", "alias": "গাঁ"}]}
+            api.put(f"/v1/lexicons/{_LEXICON}", json=entries).raise_for_status()
         yield
 
 
@@ -135,6 +177,13 @@ def test_every_check_on_every_operation(case: Any) -> None:
 class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
     def get_call_kwargs(self, case: Any) -> dict[str, Any]:
         return {"headers": AUTH}
+
+    def teardown(self) -> None:
+        # Lexicon names are the client's: what one example created must not be there for the next.
+        s3 = s3_client(_SETTINGS)
+        for key in JobStore(s3, _SETTINGS.bucket).list_keys(keys.lexicons_prefix(LOCAL_TENANT)):
+            if key != keys.lexicon(LOCAL_TENANT, _LEXICON):
+                s3.delete_object(Bucket=_SETTINGS.bucket, Key=key)
 
 
 def test_the_schema_links_what_a_workflow_needs() -> None:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from kontho.jobspec import MAX_LEXICONS_PER_JOB
 from kontho.lexicon import (
-    MAX_LEXICONS_PER_JOB,
     Lexicon,
     LexiconEntry,
     LexiconInvalid,
