@@ -12,6 +12,7 @@ from kontho.text.chunking import Boundary
 from kontho.text.frontend import prepare, silence_after
 from kontho.text.ssml import SsmlInvalid
 from kontho.text.unicode import normalize_unicode as nfc
+from worker.checkpoints import chunk_digest
 
 NAMES = Lexicon(
     name="names",
@@ -174,3 +175,15 @@ def test_ssml_loses_and_reorders_nothing_outside_what_it_replaces(
     breaks = sum(1 for m, _ in pieces if m.startswith("<break"))
     silence = sum(c.pause_before_ms + (c.pause_ms or 0) for c in chunks)
     assert silence == 300 * breaks
+
+
+def test_only_the_chunks_an_edited_entry_touches_get_new_checkpoint_keys() -> None:
+    text = "প্রথমে কেউ আসেনি।\nতারপর Dhaka থেকে চিঠি এল।\nশেষে সবাই ঘুমাল।"
+
+    def keys(alias: str) -> list[str]:
+        lexicon = Lexicon(name="p", entries=(LexiconEntry(grapheme="Dhaka", alias=alias),))
+        chunks = prepare(text, 30, lexicons=LexiconSet([lexicon])).chunks
+        return [chunk_digest("espeak-ng", "{}", c.text) for c in chunks]
+
+    before, after = keys("ঢাকা"), keys("ঢাকা শহর")
+    assert [b == a for b, a in zip(before, after, strict=True)] == [True, False, True]
