@@ -8,18 +8,16 @@ stderr, so stdout holds only results.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
 from rich.prompt import Confirm
 
-from client.config import resolve
+from client.command_base import Json, Key, Url, client_for, console, errors, or_exit
 from client.display import (
     duration,
     jobs_table,
@@ -42,18 +40,10 @@ app = typer.Typer(
     # Plain help: rich's boxes squeeze an 80-column terminal, and it would read [defaults] as markup.
     rich_markup_mode=None,
 )
-console = Console()
-errors = Console(stderr=True)
 app.add_typer(lexicon_app, name="lexicon")
 
-T = TypeVar("T")
 TextFormat = Literal["plain", "markdown", "ssml"]
 
-Url = Annotated[str | None, typer.Option("--url", help="API address [env KONTHO_URL]", show_default=False)]
-Key = Annotated[
-    str | None, typer.Option("--api-key", help="API key [env KONTHO_API_KEY]", show_default=False)
-]
-Json = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of a table")]
 JobIds = Annotated[list[str], typer.Argument(help="Job ids", show_default=False)]
 
 
@@ -76,25 +66,9 @@ def _main(
     """Submit books and scripts to kontho, follow them, and download what they became."""
 
 
-def _client(url: str | None, api_key: str | None) -> KonthoClient:
-    endpoint = resolve(url, api_key)
-    notice = endpoint.notice()
-    if notice:
-        errors.print(notice, highlight=False, soft_wrap=True)
-    return KonthoClient(endpoint.url, api_key=endpoint.api_key)
-
-
-def _or_exit(call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except KonthoApiError as exc:
-        errors.print(f"[red]error[/red]: {exc}", highlight=False)
-        raise typer.Exit(1) from exc
-
-
 def _follow(client: KonthoClient, labels: dict[str, str], timeout: float) -> list[dict[str, Any]]:
     try:
-        return _or_exit(lambda: follow(client, labels, timeout, errors))
+        return or_exit(lambda: follow(client, labels, timeout, errors))
     except StillRunning as exc:
         errors.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(1) from exc
@@ -185,7 +159,7 @@ def submit(
     failed = False
     submitted: dict[str, str] = {}
     jobs: list[dict[str, Any]] = []
-    with _client(url, api_key) as client:
+    with client_for(url, api_key) as client:
         for item in inputs:
             try:
                 if item.text is not None:
@@ -222,8 +196,8 @@ def status(job_id: str, as_json: Json = False, url: Url = None, api_key: Key = N
 
     Durations as h:mm:ss, sizes in MB, times in UTC.
     """
-    with _client(url, api_key) as client:
-        job = _or_exit(lambda: client.job(job_id))
+    with client_for(url, api_key) as client:
+        job = or_exit(lambda: client.job(job_id))
     if as_json:
         print_json(job)
         return
@@ -246,10 +220,10 @@ def wait_for(
     Each bar is labelled by the job's title and shows its phase (planning, rendering, encoding and
     uploading), percent and ETA.
     """
-    with _client(url, api_key) as client:
+    with client_for(url, api_key) as client:
         labels = {}
         for job_id in job_ids:
-            job = _or_exit(partial(client.job, job_id))
+            job = or_exit(partial(client.job, job_id))
             labels[job_id] = job.get("title") or job_id
         jobs = _follow(client, labels, timeout)
     if as_json:
@@ -273,8 +247,8 @@ def download(
     Every artifact (audio, chapter files, subtitles, marks, manifest) into OUT/JOB_ID/, named after the
     job's title as the API names them: শকুন্তলা.m4b, শকুন্তলা - subtitles.srt, ….
     """
-    with _client(url, api_key) as client:
-        paths = _or_exit(lambda: client.download_all(job_id, out / job_id))
+    with client_for(url, api_key) as client:
+        paths = or_exit(lambda: client.download_all(job_id, out / job_id))
     for path in paths:
         console.print(f"{path}  {megabytes(path.stat().st_size)}", highlight=False)
 
@@ -286,7 +260,7 @@ def cancel(job_ids: JobIds, url: Url = None, api_key: Key = None) -> None:
     A queued job never starts; a running one stops at its next chunk.
     """
     failed = False
-    with _client(url, api_key) as client:
+    with client_for(url, api_key) as client:
         for job_id in job_ids:
             try:
                 job = client.cancel(job_id)
@@ -339,7 +313,7 @@ def delete(
             errors.print("nothing erased")
             raise typer.Exit(1)
     failed = False
-    with _client(url, api_key) as client:
+    with client_for(url, api_key) as client:
         for job_id in job_ids:
             try:
                 client.delete(job_id)
@@ -355,8 +329,8 @@ def delete(
 @app.command()
 def voices(as_json: Json = False, url: Url = None, api_key: Key = None) -> None:
     """The voices a job may name."""
-    with _client(url, api_key) as client:
-        found = _or_exit(client.voices)
+    with client_for(url, api_key) as client:
+        found = or_exit(client.voices)
     if as_json:
         print_json(found)
     else:
@@ -378,8 +352,8 @@ def jobs(
 
     With --json, a list of the API's job objects.
     """
-    with _client(url, api_key) as client:
-        found = _or_exit(lambda: list(islice(client.iter_jobs(status_filter, min(limit, 100)), limit)))
+    with client_for(url, api_key) as client:
+        found = or_exit(lambda: list(islice(client.iter_jobs(status_filter, min(limit, 100)), limit)))
     if as_json:
         print_json(found)
     else:
@@ -398,8 +372,8 @@ def usage(
 
     Jobs, characters, audio and compute time (h:mm:ss), storage (MB), per UTC day and in total.
     """
-    with _client(url, api_key) as client:
-        found = _or_exit(lambda: client.usage(first, last))
+    with client_for(url, api_key) as client:
+        found = or_exit(lambda: client.usage(first, last))
     if as_json:
         print_json(found)
     else:

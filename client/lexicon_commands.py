@@ -7,51 +7,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from client.config import resolve
+from client.command_base import Json, Key, Url, client_for, console, errors, or_exit
 from client.display import lexicon_table, lexicons_table, print_json, short_digest
-from client.http import KonthoApiError, KonthoClient
 
 lexicon_app = typer.Typer(
     help="Pronunciation lexicons: how names, places and words are read.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-console = Console()
-errors = Console(stderr=True)
 
-T = TypeVar("T")
 PLS_TYPE = "application/pls+xml"
 _PLS_SUFFIXES = {".pls", ".xml"}
 
 Name = Annotated[str, typer.Argument(help="The lexicon's name (a-z, 0-9, . _ -)", show_default=False)]
-Url = Annotated[str | None, typer.Option("--url", help="API address [env KONTHO_URL]", show_default=False)]
-Key = Annotated[
-    str | None, typer.Option("--api-key", help="API key [env KONTHO_API_KEY]", show_default=False)
-]
-Json = Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of a table")]
-
-
-def _client(url: str | None, api_key: str | None) -> KonthoClient:
-    endpoint = resolve(url, api_key)
-    notice = endpoint.notice()
-    if notice:
-        errors.print(notice, highlight=False, soft_wrap=True)
-    return KonthoClient(endpoint.url, api_key=endpoint.api_key)
-
-
-def _or_exit(call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except KonthoApiError as exc:
-        errors.print(f"[red]error[/red]: {exc}", highlight=False)
-        raise typer.Exit(1) from exc
 
 
 def _refuse(message: str) -> typer.Exit:
@@ -90,8 +63,8 @@ def put(
         body, content_type = read_lexicon_file(file)
     except ValueError as exc:
         raise _refuse(str(exc)) from None
-    with _client(url, api_key) as client:
-        stored = _or_exit(lambda: client.put_lexicon(name, body, content_type))
+    with client_for(url, api_key) as client:
+        stored = or_exit(lambda: client.put_lexicon(name, body, content_type))
     if as_json:
         print_json(stored)
     else:
@@ -104,8 +77,8 @@ def put(
 @lexicon_app.command("list")
 def list_lexicons(as_json: Json = False, url: Url = None, api_key: Key = None) -> None:
     """Your lexicons, by name."""
-    with _client(url, api_key) as client:
-        found = _or_exit(client.lexicons)
+    with client_for(url, api_key) as client:
+        found = or_exit(client.lexicons)
     if as_json:
         print_json(found)
     else:
@@ -115,8 +88,8 @@ def list_lexicons(as_json: Json = False, url: Url = None, api_key: Key = None) -
 @lexicon_app.command("show")
 def show(name: Name, as_json: Json = False, url: Url = None, api_key: Key = None) -> None:
     """The lexicon NAME, its entries in order."""
-    with _client(url, api_key) as client:
-        found = _or_exit(lambda: client.lexicon(name))
+    with client_for(url, api_key) as client:
+        found = or_exit(lambda: client.lexicon(name))
     if as_json:
         print_json(found)
     else:
@@ -126,6 +99,6 @@ def show(name: Name, as_json: Json = False, url: Url = None, api_key: Key = None
 @lexicon_app.command("delete")
 def delete(name: Name, url: Url = None, api_key: Key = None) -> None:
     """Remove the lexicon NAME (jobs already queued keep what they read)."""
-    with _client(url, api_key) as client:
-        _or_exit(lambda: client.delete_lexicon(name))
+    with client_for(url, api_key) as client:
+        or_exit(lambda: client.delete_lexicon(name))
     errors.print(f"deleted {name}", highlight=False)

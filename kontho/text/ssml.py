@@ -127,15 +127,8 @@ class SsmlDocument:
     notes: tuple[SsmlNote, ...]
 
 
-class SsmlInvalid(ValueError):
+class SsmlInvalid(XmlRefused):
     """The document is not SSML kontho reads; ``str(e)`` starts with ``line L, column C: ``."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        where = f"line {line}" + (f", column {column}" if column else "") if line else ""
-        super().__init__(f"{where}: {message}" if where else message)
-        self.reason = message
-        self.line = line
-        self.column = column
 
 
 def looks_like_ssml(text: str) -> bool:
