@@ -47,6 +47,13 @@ class ModelLoadFailed(PermanentError):
     code = "model_load_failed"
 
 
+class ModelUnavailable(PermanentError):
+    """The voice's model is neither in the cache nor anywhere it can be fetched from; retrying the same
+    worker will not find it. The message names the fix (a mirror, an import, network access)."""
+
+    code = "model_unavailable"
+
+
 class PoisonMessage(PermanentError):
     """A queue message nobody can act on: delete it, there is no job to fail."""
 

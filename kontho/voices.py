@@ -43,6 +43,9 @@ class VoiceParams(BaseModel):
     chars_per_second: float = Field(default=14.0, gt=0, le=100, description="For audio length estimates.")
     espeak_voice: str = Field(default="bn", pattern=r"^[A-Za-z0-9_+-]{1,40}$")
     words_per_minute: int = Field(default=175, ge=80, le=450)
+    speed: float = Field(
+        default=1.0, ge=0.5, le=2.0, description="The voice's speaking rate: 1.0 as the model speaks."
+    )
 
 
 class Voice(BaseModel):
@@ -50,7 +53,20 @@ class Voice(BaseModel):
 
     id: str = Field(pattern=VOICE_ID_PATTERN)
     engine: Literal["espeak", "vits", "xtts"]
-    model: str | None = Field(default=None, description="Local folder or s3://bucket/prefix/ of the model.")
+    model: str | None = Field(
+        default=None,
+        description="Local folder, s3://bucket/prefix/, or a Coqui model-zoo name (tts_models/bn/…/…).",
+    )
+    mirror: str | None = Field(
+        default=None,
+        description="For a zoo name: an s3:// prefix or a folder holding a copy of the model (see "
+        "`kontho voices import`), used where the zoo cannot be reached.",
+    )
+    speaker: str | None = Field(
+        default=None,
+        max_length=128,
+        description="For a multi-speaker model: the speaker (name or id in the model's speaker list).",
+    )
     language: str = "bn"
     sample_rate: int = Field(default=22_050, ge=8000, le=48_000)
     description: str = ""

@@ -19,13 +19,12 @@ import numpy as np
 import structlog
 import torch
 
-from kontho.aws import s3_client
 from kontho.errors import EngineFailed, ModelLoadFailed
 from kontho.settings import Settings
 from kontho.voices import Voice
 from worker.engines import vits_text
 from worker.engines.base import Audio
-from worker.models.cache import ModelCache
+from worker.models.resolve import resolve_model
 
 log = structlog.get_logger(__name__)
 
@@ -104,11 +103,8 @@ class VitsEngine:
         self.fingerprint = "vits"
 
     def load(self) -> None:
-        if self.voice.model is None:
-            raise ModelLoadFailed(f"voice {self.voice.id!r} names no model")
         started = time.monotonic()
-        s3 = s3_client(self._settings) if self.voice.model.startswith("s3://") else None
-        folder = ModelCache(self._settings.model_cache_dir, s3).resolve(self.voice.model)
+        folder = resolve_model(self.voice, self._settings)
         self.device = pick_device(self._settings.device)
         self._model = load_vits(folder, self.device)
         self.fingerprint = model_fingerprint(folder)
