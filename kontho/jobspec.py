@@ -49,6 +49,9 @@ TextFormat = Literal["plain", "markdown", "ssml"]
 
 VOICE_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 LEXICON_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+MAX_SPEAKERS = 16
+MAX_SPEAKER_NAME = 64
+SpeakerMark = Literal[":", "—", "-"]
 MAX_LEXICONS_PER_JOB = 5
 """As AWS Polly: a job names at most five lexicons."""
 MAX_TITLE_LENGTH = 300
@@ -73,6 +76,32 @@ LexiconNames = Annotated[
     AfterValidator(_lexicon_names),
 ]
 """Names of a tenant's lexicons, in the order they apply: at most five, each once."""
+
+
+def _speaker_map(speakers: dict[str, str]) -> dict[str, str]:
+    for name, voice in speakers.items():
+        if not name or len(name) > MAX_SPEAKER_NAME or name[0].isspace() or name[0] in ":—-":
+            raise ValueError(
+                f"speaker name {name[:80]!r} must be 1–{MAX_SPEAKER_NAME} characters, not starting with a "
+                "space or a speaker mark"
+            )
+        if not re.fullmatch(VOICE_ID_PATTERN, voice):
+            raise ValueError(f"speaker {name!r}: {voice[:80]!r} is not a voice id")
+    return speakers
+
+
+Speakers = Annotated[
+    dict[str, str],
+    Field(
+        max_length=MAX_SPEAKERS,
+        json_schema_extra={
+            "propertyNames": {"minLength": 1, "maxLength": MAX_SPEAKER_NAME, "pattern": r"^[^\s:—-]"},
+            "additionalProperties": {"type": "string", "pattern": VOICE_ID_PATTERN, "maxLength": 64},
+        },
+    ),
+    AfterValidator(_speaker_map),
+]
+"""Dialogue speakers: name → voice id."""
 
 
 class JobOptions(BaseModel):
@@ -123,6 +152,23 @@ class JobOptions(BaseModel):
         description="Names of the tenant's pronunciation lexicons (PUT /v1/lexicons/{name}) to apply, in "
         "order: at each place the longest written form matches; between equally long ones the earlier "
         "lexicon wins.",
+    )
+    speed: float = Field(
+        default=1.0,
+        ge=0.8,
+        le=1.3,
+        description="Speaking rate for the whole job: 0.8 slower … 1.3 faster (VITS length scale, espeak-ng "
+        "words per minute); times the voice's own speed and any SSML prosody rate.",
+    )
+    speakers: Speakers = Field(
+        default_factory=dict,
+        description="Dialogue: speaker name → voice id. A paragraph that starts with a name here and the "
+        "speaker mark (রহিম: …) is read by that voice, without its label; in SSML, <voice name> names a "
+        "speaker here or a voice id. Other paragraphs are read by the job's voice.",
+    )
+    speaker_mark: SpeakerMark = Field(
+        default=":",
+        description="What follows a speaker's name at the start of a paragraph: ':' (রহিম: কথা), '—' or '-'.",
     )
     webhook_url: str | None = Field(
         default=None,

@@ -15,17 +15,18 @@ from kontho.job_lexicons import load_snapshot
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, ArtifactKind, AudioResult, JobRecord
 from kontho.settings import Settings
-from kontho.text.chunking import Chunk
 from kontho.text.frontend import PreparedText, pauses_for, prepare, silence_after
 from kontho.text.numbers import to_bangla_digits
+from kontho.text.speakers import voices_named
 from kontho.text.ssml import SsmlInvalid
 from kontho.voices import Voice, VoiceCatalog
 from worker import scratch
 from worker.artifacts import CONTENT_TYPES, ArtifactFile, upload, upload_manifest
-from worker.audio.assemble import WavAssembler, trim_silence
+from worker.audio.assemble import WavAssembler
 from worker.audio.encode import CHAPTERED, EncodeOptions, add_metadata, encode, write_chapters
 from worker.audio.master import Master, Mastered
-from worker.checkpoints import Checkpoints, chunk_digest
+from worker.cast import Cast
+from worker.checkpoints import Checkpoints
 from worker.engines import Engine, load_engine
 from worker.prefetch import Ahead
 from worker.progress import ProgressReporter
@@ -33,11 +34,6 @@ from worker.stop import NEVER, StopCheck
 from worker.timings import TimingWriter
 
 log = structlog.get_logger(__name__)
-
-
-def _with_rate(params_key: str, chunk: Chunk) -> str:
-    """The voice's parameters as they decide this chunk's audio: its speaking rate too, when not 1."""
-    return params_key if chunk.rate == 1.0 else f"{params_key}|rate={chunk.rate!r}"
 
 
 class EngineCache:
@@ -71,6 +67,7 @@ class JobInHand:
     record: JobRecord
     voice: Voice
     engine: Engine
+    cast: Cast
     prepared: PreparedText
     progress: ProgressReporter
     stop: StopCheck
@@ -116,6 +113,8 @@ class Pipeline:
         engine = self._engines.get(spec.voice)
         lexicons = load_snapshot(self._store, record.tenant, record.id, spec.lexicon_versions)
         try:
+            named = voices_named(text, spec.text_format, spec.speakers)
+            cast = Cast.for_job(self._engines.catalog, self._engines.get, spec.voice, set(named), spec.speed)
             prepared = prepare(
                 text,
                 voice.params.max_chunk_chars or self._settings.chunk_max_chars,
@@ -125,6 +124,9 @@ class Pipeline:
                 read_titles=spec.read_chapter_titles,
                 lexicons=lexicons,
                 reads_phonemes=engine.reads_phonemes,
+                speakers=spec.speakers,
+                speaker_mark=spec.speaker_mark,
+                speaker_voices=cast.readings(),
             )
         except SsmlInvalid as exc:
             raise InvalidJob(f"the job's SSML cannot be read: {exc}") from exc
@@ -132,7 +134,7 @@ class Pipeline:
             raise InvalidJob("the text has nothing the voice can read aloud")
         progress.record = progress.record.touch(warnings=prepared.warnings)
         root = scratch.scratch_root(self._settings.work_dir)
-        estimate = sum(len(c.text) / c.rate for c in prepared.chunks) / voice.params.chars_per_second
+        estimate = sum(len(c.text) / cast.rate(c) for c in prepared.chunks) / voice.params.chars_per_second
         scratch.check_room(
             root, scratch.needed_bytes(estimate, engine.sample_rate), self._settings.scratch_reserve_bytes
         )
@@ -140,7 +142,7 @@ class Pipeline:
             Checkpoints(self._store, record.tenant, record.id, engine.sample_rate) as checkpoints,
             scratch.job_folder(root, record.id) as folder,
         ):
-            job = JobInHand(record, voice, engine, prepared, progress, stop, checkpoints, folder)
+            job = JobInHand(record, voice, engine, cast, prepared, progress, stop, checkpoints, folder)
             programme = self._assemble(job)
             stop.check()
             return self._publish(record, programme, folder)
@@ -151,28 +153,27 @@ class Pipeline:
         The encoder follows the WAV as it grows, so when the last chunk is written most of the encoding
         is done too.
         """
-        record, engine, prepared, progress = job.record, job.engine, job.prepared, job.progress
+        record, cast, prepared, progress = job.record, job.cast, job.prepared, job.progress
         checkpoints, stop, folder = job.checkpoints, job.stop, job.folder
         chunks = prepared.chunks
+        rate = cast.sample_rate
         chapter_starts: list[int] = []
         sentence_ms, paragraph_ms = pauses_for(job.voice.params, self._settings)
-        params_key = job.voice.params.model_dump_json()
-        digests = [chunk_digest(engine.fingerprint, _with_rate(params_key, c), c.text) for c in chunks]
+        digests = [cast.digest(c) for c in chunks]
         missing = [i for i, digest in enumerate(digests) if not checkpoints.has(digest)]
         progress.plan(total=len(chunks), to_render=len(missing))
         log.info("job_planned", chunks=len(chunks), to_render=len(missing), characters=record.text_chars)
-        # The engine renders (in batches) only the chunks no earlier attempt stored, running ahead of
-        # assembly in a thread of its own.
-        to_render = [chunks[i].text for i in missing]
-        rates = [chunks[i].rate for i in missing]
-        fresh = Ahead(lambda: map(trim_silence, engine.synthesize(to_render, rates)))
+        # The engines render (in batches) only the chunks no earlier attempt stored, running ahead of
+        # assembly in a thread of their own.
+        to_render = [chunks[i] for i in missing]
+        fresh = Ahead(lambda: cast.render(to_render))
         rendered = iter(fresh)
         pending = set(missing)
         reused = 0
         wav = folder / "programme.wav"
         with (
-            WavAssembler(wav, engine.sample_rate) as out,
-            TimingWriter(folder, engine.sample_rate) as timings,
+            WavAssembler(wav, rate) as out,
+            TimingWriter(folder, rate) as timings,
             Master(
                 out,
                 folder / f"encoded.{record.spec.format.value}",
@@ -190,16 +191,15 @@ class Pipeline:
                 if audio is not None:
                     reused += 1
                 else:
-                    if chunk.index in pending:
-                        audio = next(rendered)
-                    else:  # its checkpoint vanished since planning
-                        audio = trim_silence(next(iter(engine.synthesize([chunk.text], [chunk.rate]))))
+                    # Not pending: its checkpoint vanished since planning, so it is rendered now.
+                    audio = next(rendered) if chunk.index in pending else next(cast.render([chunk]))
                     checkpoints.save(digest, audio)
+                audio = cast.levelled(chunk, audio)
                 if chunk.chapter == len(chapter_starts):
                     chapter_starts.append(out.frames)
                 if chunk.pause_before_ms:
                     out.pause(chunk.pause_before_ms)
-                    master.wrote(silence_frames=engine.sample_rate * chunk.pause_before_ms // 1000)
+                    master.wrote(silence_frames=rate * chunk.pause_before_ms // 1000)
                 for name in chunk.marks:
                     timings.mark(name, out.frames)
                 speech_starts = out.frames
@@ -210,7 +210,7 @@ class Pipeline:
                     timings.mark(name, out.frames)
                 pause_ms = silence_after(chunk, sentence_ms, paragraph_ms)
                 out.pause(pause_ms)
-                master.wrote(silence_frames=engine.sample_rate * pause_ms // 1000)
+                master.wrote(silence_frames=rate * pause_ms // 1000)
                 progress.update(
                     chunk.index + 1,
                     len(chunks),
@@ -226,7 +226,7 @@ class Pipeline:
         metrics.CHUNKS.labels("rendered").inc(len(chunks) - reused)
         metrics.CHUNKS.labels("reused").inc(reused)
         log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
-        ms = [round(frame * 1000 / engine.sample_rate) for frame in [*chapter_starts, out.frames]]
+        ms = [round(frame * 1000 / rate) for frame in [*chapter_starts, out.frames]]
         chapters = [
             (plan.title or f"অধ্যায় {to_bangla_digits(n + 1)}", ms[n], ms[n + 1])
             for n, plan in enumerate(prepared.chapters)
@@ -234,7 +234,7 @@ class Pipeline:
         return Programme(
             wav=wav,
             seconds=out.seconds,
-            sample_rate=engine.sample_rate,
+            sample_rate=rate,
             timings=timings,
             mastered=mastered,
             chapters=chapters,

@@ -26,6 +26,12 @@ class _Cue:
     end_char: int
     text: str
     """The sentence as written, without markup: what a listener reads along."""
+    speaker: str | None = None
+
+
+def _vtt_escape(text: str) -> str:
+    """WebVTT cue text: &, < and > are markup there."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _clock(ms: int, separator: str) -> str:
@@ -69,7 +75,9 @@ class TimingWriter:
             self._open.end_sample = end_sample
             return
         self._emit()
-        self._open = _Cue(chunk.sentence, start_sample, end_sample, chunk.start, chunk.end, chunk.written)
+        self._open = _Cue(
+            chunk.sentence, start_sample, end_sample, chunk.start, chunk.end, chunk.written, chunk.speaker
+        )
 
     def mark(self, name: str, sample: int) -> None:
         """An SSML ``<mark name>`` reached at ``sample``; the sentence cue open now is written first."""
@@ -97,8 +105,11 @@ class TimingWriter:
         self._count += 1
         start, end = self._ms(cue.start_sample), self._ms(cue.end_sample)
         line = cue.text
-        self._srt.write(f"{self._count}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{line}\n\n")
-        self._vtt.write(f"{_clock(start, '.')} --> {_clock(end, '.')}\n{line}\n\n")
+        # SRT has no speaker tag, so the name leads the line; WebVTT names the voice with <v>.
+        srt_line = f"{cue.speaker}: {line}" if cue.speaker else line
+        vtt_line = f"<v {_vtt_escape(cue.speaker)}>{_vtt_escape(line)}" if cue.speaker else _vtt_escape(line)
+        self._srt.write(f"{self._count}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{srt_line}\n\n")
+        self._vtt.write(f"{_clock(start, '.')} --> {_clock(end, '.')}\n{vtt_line}\n\n")
         mark: dict[str, object] = {
             "type": "sentence",
             "index": self._count - 1,
@@ -108,4 +119,6 @@ class TimingWriter:
             "start_char": cue.start_char,
             "end_char": cue.end_char,
         }
+        if cue.speaker:
+            mark["speaker"] = cue.speaker
         self._write_json(mark)

@@ -11,14 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import TenantDep, require_tenant
 from api.deps import ServicesDep, voice_or_422
+from api.dialogue import speaker_voices
 from api.ingest import check_characters, spoken_text
 from api.lexicon_choice import job_lexicons
 from api.models import TEXT_CHARACTERS_PATTERN, ErrorResponse
-from kontho.jobspec import VOICE_ID_PATTERN, LexiconNames, TextFormat
+from kontho.jobspec import VOICE_ID_PATTERN, LexiconNames, SpeakerMark, Speakers, TextFormat
 from kontho.lexicon import LexiconSet
 from kontho.schemas import TextWarning
-from kontho.text.frontend import pauses_for, prepare, silence_after
+from kontho.text.chunking import Chunk
+from kontho.text.frontend import VoiceReading, pauses_for, prepare, silence_after
 from kontho.text.ssml import looks_like_ssml
+from kontho.voices import Voice
 
 router = APIRouter(prefix="/v1/text", tags=["text"], dependencies=[Depends(require_tenant)])
 
@@ -50,6 +53,11 @@ class PreviewRequest(BaseModel):
     lexicons: LexiconNames = Field(
         default=(), description="As for a job: the tenant's lexicons to apply, in order."
     )
+    speakers: Speakers = Field(
+        default_factory=dict, description="As for a job: dialogue speaker name → voice id."
+    )
+    speaker_mark: SpeakerMark = Field(default=":", description="As for a job.")
+    speed: float = Field(default=1.0, ge=0.8, le=1.3, description="As for a job: the speaking rate.")
     read_chapter_titles: bool = Field(
         default=True, strict=True, description="As for a job: read each chapter's heading aloud."
     )
@@ -68,7 +76,10 @@ class PreviewChunk(BaseModel):
     index: int
     text: str = Field(description="Exactly what the voice will be given.")
     paragraph: int
-    boundary: str = Field(description="What ends the chunk: word, clause, sentence, paragraph, chapter, end.")
+    boundary: str = Field(
+        description="What ends the chunk: word, clause, sentence, paragraph, turn (another speaker "
+        "follows), chapter, end."
+    )
     chapter: int = Field(description="Index of its chapter in chapters.")
     start: int = Field(
         description="Code point offset in the text of the first sentence it reads (for SSML: in the "
@@ -82,6 +93,8 @@ class PreviewChunk(BaseModel):
     lexicon_entries: list[PreviewLexiconUse] = Field(
         default_factory=list, description="Lexicon entries applied in the sentences it reads."
     )
+    speaker: str | None = Field(default=None, description="The dialogue speaker who reads it, if any.")
+    voice: str = Field(description="The voice that reads it.")
 
 
 class PreviewChapter(BaseModel):
@@ -113,6 +126,7 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
     text_format: TextFormat = body.text_format or ("ssml" if looks_like_ssml(body.text) else "plain")
     spoken_text(body.text, text_format, "text")  # a 422 at the line and column of invalid SSML
     lexicons = job_lexicons(services, tenant.id, body.lexicons)
+    cast = speaker_voices(services, tenant.id, body.text, text_format, body.speakers)
     params = voice.params
     prepared = prepare(
         body.text,
@@ -123,11 +137,14 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
         read_titles=body.read_chapter_titles,
         lexicons=LexiconSet(lexicons) if lexicons else None,
         reads_phonemes=voice.reads_phonemes,
+        speakers=body.speakers,
+        speaker_mark=body.speaker_mark,
+        speaker_voices={v.id: VoiceReading(v.characters, v.reads_phonemes) for v in cast.values()},
     )
     sentence_ms, paragraph_ms = pauses_for(params, settings)
     after = [silence_after(c, sentence_ms, paragraph_ms) for c in prepared.chunks]
     pauses = (sum(after) + sum(c.pause_before_ms for c in prepared.chunks)) / 1000
-    reading = sum(len(c.text) / c.rate for c in prepared.chunks) / params.chars_per_second
+    reading = sum(_seconds(c, cast.get(c.voice or "", voice), body.speed) for c in prepared.chunks)
     spoken = [0] * len(prepared.chapters)
     for chunk in prepared.chunks:
         spoken[chunk.chapter] += len(chunk.text)
@@ -153,6 +170,8 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
                 pause_before_ms=c.pause_before_ms,
                 rate=c.rate,
                 marks=[*c.marks, *c.marks_after],
+                speaker=c.speaker,
+                voice=c.voice or voice.id,
                 lexicon_entries=[
                     PreviewLexiconUse(lexicon=u.lexicon, grapheme=u.grapheme, reads=u.reads)
                     for u in c.lexicon
@@ -162,3 +181,8 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
         ],
         warnings=prepared.warnings,
     )
+
+
+def _seconds(chunk: Chunk, voice: Voice, speed: float) -> float:
+    """How long the chunk takes to say: its voice's pace at the chunk's, the voice's and the job's rate."""
+    return len(chunk.text) / (voice.params.chars_per_second * chunk.rate * voice.params.speed * speed)

@@ -28,6 +28,8 @@ class Boundary(StrEnum):
     SENTENCE = "sentence"
     PARAGRAPH = "paragraph"
     CHAPTER = "chapter"
+    TURN = "turn"
+    """The next chunk has another speaker."""
     END = "end"
 
 
@@ -69,6 +71,10 @@ class Chunk:
     """SSML marks after it with nothing spoken after them (only on the last chunk)."""
     lexicon: tuple[LexiconUse, ...] = ()
     """The lexicon entries applied in the sentences it reads."""
+    speaker: str | None = None
+    """The dialogue speaker who reads it; None for the narrator (the job's voice)."""
+    voice: str | None = None
+    """The voice id that reads it; None for the job's voice."""
 
 
 def _joins_previous(word: str, i: int) -> bool:

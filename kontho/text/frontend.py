@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -21,6 +21,7 @@ from kontho.text.chapters import Chapter, chapters_at, split_chapters
 from kontho.text.chunking import Boundary, Chunk, plan_chunks
 from kontho.text.markdown import to_plain
 from kontho.text.reading import Reader, ReadingLog, Replacement, speakable
+from kontho.text.speakers import Turn, paragraph_turns, ssml_turns, voice_of
 from kontho.text.ssml import SsmlDocument, parse_ssml
 from kontho.voices import VoiceParams
 
@@ -40,6 +41,14 @@ _MAX_EXAMPLES = 10
 _SENTENCE_END = frozenset("।॥?!.")
 
 TextFormat = Literal["plain", "markdown", "ssml"]
+
+
+@dataclass(frozen=True)
+class VoiceReading:
+    """What a dialogue speaker's voice can read: its characters (None: any), and whether phonemes."""
+
+    vocabulary: Iterable[str] | None
+    reads_phonemes: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class _Events:
     marks: dict[int, list[str]] = field(default_factory=dict)
     sentence_ends: frozenset[int] = frozenset()
     rates: list[tuple[int, int, float]] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
 
     @classmethod
     def of(cls, doc: SsmlDocument) -> _Events:
@@ -82,7 +92,15 @@ class _Events:
         """Where chunks must end inside [start, end), so each event falls between two chunks."""
         places = {*self.breaks, *self.marks, *self.sentence_ends}
         places.update(p for s, e, _ in self.rates for p in (s, e))
+        places.update(p for t in self.turns for p in (t.label_start, t.start, t.end))
         return sorted(p for p in places if start < p < end)
+
+    def turn_at(self, at: int) -> Turn | None:
+        return next((t for t in self.turns if t.start <= at < t.end), None)
+
+    def is_label(self, start: int, end: int) -> bool:
+        """Whether [start, end) is a speaker's label, which is not read."""
+        return any(t.label_start <= start and end <= t.start for t in self.turns)
 
     def rate_at(self, at: int) -> float:
         """The innermost rate span's rate at ``at`` (spans carry their nesting already multiplied)."""
@@ -93,8 +111,9 @@ class _Events:
 class _Assembly:
     """Chunks of consecutive runs of text put together, with the events between the runs."""
 
-    def __init__(self, body: str, events: _Events) -> None:
+    def __init__(self, body: str, events: _Events, speakers: Mapping[str, str]) -> None:
         self.body = body
+        self.speakers = speakers
         self.events = events
         self.chunks: list[Chunk] = []
         self.chapters: list[ChapterPlan] = []
@@ -132,6 +151,9 @@ class _Assembly:
         starts_paragraph = opens or "\n" in self.body[self.chunks[-1].end : planned[0].start]
         base = self._paragraph + 1 if starts_paragraph else self._paragraph
         rate = self.events.rate_at(start)
+        turn = self.events.turn_at(start)
+        speaker = turn.speaker if turn else None
+        voice = voice_of(speaker, self.speakers) if speaker else None
         for c in planned:
             self.chunks.append(
                 replace(
@@ -141,6 +163,8 @@ class _Assembly:
                     sentence=c.sentence + self._sentences,
                     chapter=len(self.chapters) - 1,
                     rate=rate,
+                    speaker=speaker,
+                    voice=voice,
                     marks=tuple(self._marks),
                     pause_before_ms=self._pause_before,
                 )
@@ -159,6 +183,10 @@ class _Assembly:
         self.chunks[-1] = replace(last, boundary=boundary)
 
     def finish(self) -> None:
+        for i, (this, following) in enumerate(itertools.pairwise(self.chunks)):
+            turned = this.speaker != following.speaker and this.boundary is not Boundary.CHAPTER
+            if turned and this.boundary in (Boundary.SENTENCE, Boundary.PARAGRAPH, Boundary.CLAUSE):
+                self.chunks[i] = replace(this, boundary=Boundary.TURN)
         if self.chunks:
             last = self.chunks[-1]
             self.chunks[-1] = replace(last, boundary=Boundary.END, marks_after=tuple(self._marks))
@@ -174,6 +202,9 @@ def prepare(
     read_titles: bool = True,
     lexicons: LexiconSet | None = None,
     reads_phonemes: bool = False,
+    speakers: Mapping[str, str] | None = None,
+    speaker_mark: str = ":",
+    speaker_voices: Mapping[str, VoiceReading] | None = None,
 ) -> PreparedText:
     """The chunks a voice will read, chapter by chapter, and what it cannot read.
 
@@ -181,8 +212,11 @@ def prepare(
     as the plain text kontho/text/markdown.py makes of it, no mark said aloud; chunk spans still point
     into ``text``. SSML is read as kontho/text/ssml.py parses it (``SsmlInvalid`` when it cannot be);
     its chunk spans point into the document's text content. ``lexicons`` are applied to every sentence.
+    ``speakers`` (name → voice id) makes labelled paragraphs, or SSML ``<voice>`` spans, dialogue turns
+    (kontho/text/speakers.py): their chunks carry the speaker and the voice, and are read for that voice
+    (``speaker_voices``, by voice id; the job's voice's ``vocabulary`` where a voice is not there).
     """
-    allowed = frozenset(vocabulary) | PROSODY_PUNCTUATION if vocabulary is not None else DEFAULT_VOCABULARY
+    speakers = speakers or {}
     doc = parse_ssml(text) if text_format == "ssml" else None
     plain = to_plain(text) if text_format == "markdown" else None
     replacements: list[Replacement] = []
@@ -192,18 +226,39 @@ def prepare(
         chapter_spans = chapters_at(body, []) if body.strip() else []
         replacements = [Replacement(s.start, s.end, s.kind, s.value, s.detail) for s in doc.substitutions]
         events = _Events.of(doc)
+        events.turns = ssml_turns(doc.voices, speakers)
     elif plain is not None:
         body = plain.text
         chapter_spans = chapters_at(body, [(h.title, h.plain_start, h.plain_end) for h in plain.headings])
     else:
         body, chapter_spans = text, split_chapters(text)
-    reader = Reader(allowed, lexicons=lexicons, reads_phonemes=reads_phonemes, replacements=replacements)
-    assembly = _Assembly(body, events)
+    if doc is None:
+        events.turns = paragraph_turns(body, speakers, speaker_mark)
+    log = ReadingLog()
+    readers: dict[str | None, Reader] = {}
+
+    def reader_for(voice: str | None) -> Reader:
+        if voice not in readers:
+            reading = (speaker_voices or {}).get(voice or "") or VoiceReading(vocabulary, reads_phonemes)
+            readers[voice] = Reader(
+                _allowed(reading.vocabulary),
+                lexicons=lexicons,
+                reads_phonemes=reading.reads_phonemes,
+                replacements=replacements,
+                log=log,
+            )
+        return readers[voice]
+
+    assembly = _Assembly(body, events, speakers)
     for chapter in chapter_spans:
         start = chapter.start if read_titles else chapter.heading_end
         places = [start, *events.cuts(start, chapter.end), chapter.end]
         opened = False
         for run_start, run_end in itertools.pairwise(places):
+            if events.is_label(run_start, run_end):
+                continue
+            turn = events.turn_at(run_start)
+            reader = reader_for(voice_of(turn.speaker, speakers) if turn else None)
             planned = plan_chunks(
                 body[run_start:run_end],
                 max_chars,
@@ -214,12 +269,16 @@ def prepare(
             assembly.add_run(run_start, run_end, planned, chapter, opens=bool(planned) and not opened)
             opened = opened or bool(planned)
     assembly.finish()
-    chunks = _with_lexicon_uses(assembly.chunks, reader.log)
+    chunks = _with_lexicon_uses(assembly.chunks, log)
     if plain is not None:
         # Spans into what was read (the plain text of Markdown) become spans into what was submitted.
         chunks = [replace(c, start=plain.source_start(c.start), end=plain.source_end(c.end)) for c in chunks]
-    warnings = _warnings(reader.log, doc)
+    warnings = _warnings(log, doc)
     return PreparedText(chunks=chunks, warnings=warnings, chapters=assembly.chapters)
+
+
+def _allowed(vocabulary: Iterable[str] | None) -> frozenset[str]:
+    return frozenset(vocabulary) | PROSODY_PUNCTUATION if vocabulary is not None else DEFAULT_VOCABULARY
 
 
 def _with_lexicon_uses(chunks: list[Chunk], log: ReadingLog) -> list[Chunk]:
@@ -294,6 +353,7 @@ def pause_after(boundary: Boundary, sentence_ms: int, paragraph_ms: int) -> int:
     """Silence after a chunk, by what ends it; a chapter ends with three paragraph pauses."""
     return {
         Boundary.CHAPTER: 3 * paragraph_ms,
+        Boundary.TURN: sentence_ms,
         Boundary.WORD: 0,
         Boundary.CLAUSE: sentence_ms // 2,
         Boundary.SENTENCE: sentence_ms,

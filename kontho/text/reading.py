@@ -86,11 +86,12 @@ class Reader:
         lexicons: LexiconSet | None = None,
         reads_phonemes: bool = False,
         replacements: Sequence[Replacement] = (),
+        log: ReadingLog | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.lexicons = lexicons
         self.reads_phonemes = reads_phonemes
-        self.log = ReadingLog()
+        self.log = log or ReadingLog()
         self._replacements = sorted(replacements, key=lambda r: r.start)
         self._ends = [r.end for r in self._replacements]
 

@@ -57,13 +57,13 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
     "prosody": frozenset({"rate", "pitch", "volume"}),
     "phoneme": frozenset({"alphabet", "ph"}),
     "mark": frozenset({"name"}),
+    "voice": frozenset({"name"}),
 }
 # SSML elements kontho does not honour: a note, and their text is read normally.
 _NOT_HONOURED = {
     "emphasis": "<emphasis> is not honoured by kontho's voices; its text is read normally",
     "lang": "<lang> is not honoured: kontho reads Bangla; its text is read as Bangla",
     "audio": "<audio> is not inserted into the audio; its fallback text is read instead",
-    "voice": "<voice> is not honoured: speaker changes come with dialogue support; its text is read normally",
     "token": "<token> is not honoured; its text is read normally",
     "w": "<w> is not honoured; its text is read normally",
     "lexicon": "<lexicon> references are not followed: name lexicons in the job's lexicons instead",
@@ -109,6 +109,16 @@ class Substitution:
 
 
 @dataclass(frozen=True)
+class VoiceSpan:
+    """Text read by the voice or speaker ``name`` (a ``<voice name>``; the innermost one wins)."""
+
+    start: int
+    end: int
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
 class SsmlNote:
     """Something parsed and kept, but not honoured: a warning for the job."""
 
@@ -125,6 +135,7 @@ class SsmlDocument:
     substitutions: tuple[Substitution, ...]  # non-overlapping, in order; an outer one wins over any inside it
     sentence_ends: tuple[int, ...]  # where an <s> ends: a sentence ends there even without a danda
     notes: tuple[SsmlNote, ...]
+    voices: tuple[VoiceSpan, ...] = ()  # flat, in order: nested <voice>s cut their outer one
 
 
 class SsmlInvalid(XmlRefused):
@@ -279,7 +290,12 @@ class _Reader:
             "phoneme": self._phoneme,
             "prosody": self._prosody,
             "mark": self._mark,
+            "voice": self._voice,
         }
+        self._voice_name: str | None = None
+        self._voice_line = 0
+        self._voice_start = self._text.start()
+        self._voice_spans: list[VoiceSpan] = []
 
     def read(self) -> SsmlDocument:
         root = self._root
@@ -287,6 +303,7 @@ class _Reader:
             raise self._invalid(root, f"the root element must be <speak>, not <{_qualified(root)}>")
         self._element(root, 1)
         self._cut_rate(1.0)
+        self._cut_voice(None, 0)
         text = self._text.text()
         return SsmlDocument(
             text=text,
@@ -295,6 +312,7 @@ class _Reader:
             rates=self._rates(),
             substitutions=tuple(self._substitutions),
             sentence_ends=tuple(sorted(set(self._sentence_ends))),
+            voices=tuple(self._voice_spans),
             notes=tuple(
                 SsmlNote(line, f"line {line}: {message}" + (f" ({count} times in all)" if count > 1 else ""))
                 for message, (line, count) in self._notes.items()
@@ -473,7 +491,27 @@ class _Reader:
         self._marks.append(Mark(self._text.length, name))
         self._content(element, depth)
 
+    def _voice(self, element: Any, depth: int) -> None:
+        name = (element.get("name") or "").strip()
+        if not name:
+            raise self._invalid(element, "<voice> needs a non-empty name attribute (a speaker or a voice id)")
+        if len(name) > MAX_MARK_NAME:
+            raise self._invalid(
+                element, f"<voice> name is {len(name)} characters; the limit is {MAX_MARK_NAME}"
+            )
+        outer = (self._voice_name, self._voice_line)
+        self._cut_voice(name, int(element.sourceline or 1))
+        self._content(element, depth)
+        self._cut_voice(*outer)
+
     # Bookkeeping.
+
+    def _cut_voice(self, name: str | None, line: int) -> None:
+        start, end = self._text.span(self._voice_start)
+        if self._voice_name is not None and start < end:
+            self._voice_spans.append(VoiceSpan(start, end, self._voice_name, self._voice_line))
+        self._voice_name, self._voice_line = name, line
+        self._voice_start = self._text.start()
 
     def _cut_rate(self, rate: float) -> None:
         self._rate_spans.append((*self._text.span(self._rate_start), self._rate))

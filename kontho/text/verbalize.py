@@ -104,8 +104,12 @@ _RULES: list[Rule] = [
 ]
 
 
+# Marks a reader pauses at but no voice has in its character set: the pause they mean.
+_PAUSES = str.maketrans({"…": ", ", "[": "(", "]": ")", "{": "(", "}": ")"})
+
+
 def verbalize(text: str) -> str:
     """``text`` with everything a reader says aloud written out as Bangla words."""
     for pattern, replace in _RULES:
         text = pattern.sub(replace, text)
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+    return re.sub(r"[ \t]{2,}", " ", text.translate(_PAUSES)).strip()

@@ -222,6 +222,8 @@ def test_web_and_email_addresses(written: str, spoken: str) -> None:
         ("হরিণ ছুটে পালাল & থামল", "হরিণ ছুটে পালাল এবং থামল"),  # between Bangla words: এবং
         ("২+২=৪", "দুই যোগ দুই সমান চার"),
         ("এবং/অথবা", "এবং বা অথবা"),
+        ("ঋষি ডাকলেন… কেউ নেই", "ঋষি ডাকলেন, কেউ নেই"),
+        ("[আবার] {কেউ}", "(আবার) (কেউ)"),
     ]
 )
 def test_ampersand_and_other_symbols_are_read(written: str, spoken: str) -> None:

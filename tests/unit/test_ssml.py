@@ -264,7 +264,6 @@ def test_a_rate_over_several_paragraphs_is_one_span() -> None:
         ('<p xml:lang="en-US">x</p>', "xml:lang 'en-US' is not honoured"),
         ("<emphasis>x</emphasis>", "<emphasis> is not honoured"),
         ('<lang xml:lang="bn">x</lang>', "<lang> is not honoured"),
-        ('<voice name="Tanishaa">x</voice>', "speaker changes come with dialogue support"),
         ('<audio src="bell.mp3"><desc>bell</desc>x</audio>', "its fallback text is read"),
         ('<amazon:effect name="whispered">x</amazon:effect>', "<amazon:effect> is a vendor extension"),
         ('<amazon:breath duration="long"/>x', "<amazon:breath> is a vendor extension"),
@@ -428,3 +427,22 @@ def test_an_empty_substitution_is_empty_where_it_was_written() -> None:
     doc = parse_ssml(speak('এক <sub alias="x"> </sub> দুই <phoneme ph="p"/>তিন'))
     assert doc.text == "এক দুই তিন"
     assert [(s.start, s.end) for s in doc.substitutions] == [(2, 2), (6, 6)]
+
+
+def test_voice_spans_say_who_reads_what_and_the_innermost_wins() -> None:
+    doc = parse_ssml(
+        '<speak><p><voice name="রহিম">কেমন আছ?</voice></p>'
+        '<p><voice name="করিম">ভালো। <voice name="bn-espeak">ভেতরে</voice> বাইরে</voice></p>শেষ</speak>'
+    )
+    assert [(doc.text[v.start : v.end], v.name) for v in doc.voices] == [
+        ("কেমন আছ?", "রহিম"),
+        ("ভালো।", "করিম"),
+        ("ভেতরে", "bn-espeak"),
+        ("বাইরে", "করিম"),
+    ]
+    assert doc.notes == ()
+
+
+def test_a_voice_needs_a_name() -> None:
+    with pytest.raises(SsmlInvalid, match="<voice> needs a non-empty name"):
+        parse_ssml("<speak><voice>কথা</voice></speak>")
