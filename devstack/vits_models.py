@@ -7,6 +7,7 @@ one, the benchmark a full-size one (same compute as a trained model of that size
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,13 @@ TINY_ARGS: dict[str, Any] = {
 
 
 def build_vits(
-    folder: Path, *, tiny: bool = True, use_sdp: bool = True, seed: int = 0, phonemes: bool = False
+    folder: Path,
+    *,
+    tiny: bool = True,
+    use_sdp: bool = True,
+    seed: int = 0,
+    phonemes: bool = False,
+    speakers: Sequence[str] = (),
 ) -> Path:
     """Write ``config.json`` and ``model.pth`` for a Bangla VITS at 22,050 Hz into ``folder``.
 
@@ -46,15 +53,34 @@ def build_vits(
     reads phonemes, as Coqui's Bangla voices do: its text goes through Coqui's ``bn_phonemizer``, whose
     output is normalised Bangla script, so the model's symbols are Bangla letters and punctuation, plus
     a few IPA symbols for phoneme strings written in IPA.
+
+    ``speakers`` makes a multi-speaker model with a speaker embedding, saved as Coqui's trainer saves one:
+    the names and their ids in ``speakers.pth`` beside the checkpoint, and the config naming that file by
+    its absolute path (``speakers_file``, at the top and in ``model_args``).
     """
     from TTS.config.shared_configs import BaseAudioConfig
     from TTS.tts.configs.shared_configs import CharactersConfig
     from TTS.tts.configs.vits_config import VitsConfig
     from TTS.tts.models.vits import Vits, VitsArgs
+    from TTS.tts.utils.speakers import SpeakerManager
 
+    folder.mkdir(parents=True, exist_ok=True)
+    speaker_args: dict[str, Any] = {}
+    if speakers:
+        manager = SpeakerManager()
+        manager.name_to_id = {name: i for i, name in enumerate(speakers)}
+        speakers_file = str((folder / "speakers.pth").resolve())
+        manager.save_ids_to_file(speakers_file)
+        speaker_args = {
+            "use_speaker_embedding": True,
+            "speakers_file": speakers_file,
+            "speaker_embedding_channels": 16 if tiny else 256,
+        }
     torch.manual_seed(seed)
     config = VitsConfig(
-        model_args=VitsArgs(**(TINY_ARGS if tiny else {}), use_sdp=use_sdp, init_discriminator=False),
+        model_args=VitsArgs(
+            **(TINY_ARGS if tiny else {}), **speaker_args, use_sdp=use_sdp, init_discriminator=False
+        ),
         audio=BaseAudioConfig(sample_rate=22_050, hop_length=256, win_length=1024, fft_size=1024),
         characters=CharactersConfig(
             characters_class="TTS.tts.models.vits.VitsCharacters",
@@ -73,9 +99,9 @@ def build_vits(
         text_cleaner="multilingual_cleaners",
         add_blank=True,
         phoneme_language="bn",
+        **speaker_args,
     )
     model = Vits(config)
-    folder.mkdir(parents=True, exist_ok=True)
     config.save_json(str(folder / "config.json"))
     torch.save({"model": model.state_dict(), "config": config.to_dict()}, folder / "model.pth")
     return folder

@@ -5,6 +5,10 @@ Batched inference follows Coqui's ``Vits.inference`` step by step, with one chan
 chunk's own text and voice. A chunk therefore sounds the same whichever batch it lands in, and a chunk
 rendered again after a crash is the same audio. Each chunk also has its own speaking rate: its length
 scale is the voice's divided by the rate, row by row within the batch.
+
+A voice on a multi-speaker model names its speaker; the speaker's embedding conditions the duration
+predictor, the flow and the decoder as in Coqui's ``Vits.inference``. The model itself is loaded once per
+process (``worker.engines.vits_registry``), however many of its speakers are voices.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +27,24 @@ from kontho.settings import Settings
 from kontho.voices import Voice
 from worker.engines import vits_text
 from worker.engines.base import Audio
+from worker.engines.vits_registry import (
+    MODELS,
+    find_model_files,
+    load_vits,
+    model_fingerprint,
+    private_view,
+    speaker_id,
+)
 from worker.models.resolve import resolve_model
+
+__all__ = [
+    "VitsEngine",
+    "batched_inference",
+    "chunk_seed",
+    "find_model_files",
+    "load_vits",
+    "model_fingerprint",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -44,50 +64,6 @@ def pick_device(setting: str) -> torch.device:
     return torch.device("cuda")
 
 
-def find_model_files(folder: Path) -> tuple[Path, Path]:
-    config = folder / "config.json"
-    if not config.is_file():
-        raise ModelLoadFailed(f"model folder {folder} has no config.json")
-    weights = sorted(
-        folder.glob("*.pth"), key=lambda p: (p.name != "model.pth", p.name != "best_model.pth", p.name)
-    )
-    if not weights:
-        raise ModelLoadFailed(f"model folder {folder} has no .pth checkpoint")
-    return config, weights[0]
-
-
-def model_fingerprint(folder: Path) -> str:
-    """Coqui's version, the config's content and the checkpoint's name and size.
-
-    Hashing a gigabyte checkpoint on every start would cost seconds; a retrained model changes its size
-    or its config (or, from S3, its ETag, which the cache's marker records).
-    """
-    from importlib.metadata import version
-
-    config, weights = find_model_files(folder)
-    digest = hashlib.sha256(config.read_bytes())
-    digest.update(f"{weights.name}|{weights.stat().st_size}".encode())
-    marker = folder / ".complete"
-    if marker.exists():
-        digest.update(marker.read_bytes())
-    return f"vits|coqui-tts {version('coqui-tts')}|{digest.hexdigest()[:16]}"
-
-
-def load_vits(folder: Path, device: torch.device) -> Any:
-    """Coqui's own loading path: ``load_config`` → ``Vits(config)`` → ``load_checkpoint``."""
-    from TTS.config import load_config
-    from TTS.tts.models.vits import Vits
-
-    config_path, weights = find_model_files(folder)
-    try:
-        config = load_config(str(config_path))
-        model = Vits(config)
-        model.load_checkpoint(config, str(weights), eval=True)
-    except Exception as exc:  # Coqui raises anything from KeyError to RuntimeError on a bad model
-        raise ModelLoadFailed(f"cannot load {weights.name} with {config_path.name}: {exc}") from exc
-    return model.to(device)
-
-
 class VitsEngine:
     name = "vits"
 
@@ -99,6 +75,7 @@ class VitsEngine:
         self.phoneme_symbols: frozenset[str] | None = None
         self._settings = settings
         self._model: Any = None
+        self.speaker_id: int | None = None
         self.device = torch.device("cpu")
         self.fingerprint = "vits"
 
@@ -106,8 +83,12 @@ class VitsEngine:
         started = time.monotonic()
         folder = resolve_model(self.voice, self._settings)
         self.device = pick_device(self._settings.device)
-        self._model = load_vits(folder, self.device)
-        self.fingerprint = model_fingerprint(folder)
+        loaded = MODELS.get(folder, self.device)
+        self.speaker_id = speaker_id(loaded.model, self.voice, folder)
+        self._model = private_view(loaded.model)
+        # Each speaker is its own voice: its chunks' checkpoints must not be taken for another's.
+        speaker = "" if self.speaker_id is None else f"|speaker={self.speaker_id}"
+        self.fingerprint = f"{loaded.fingerprint}{speaker}"
         self.sample_rate = int(self._model.config.audio.sample_rate)
         if self.sample_rate != self.voice.sample_rate:
             log.warning("voice_sample_rate_differs", catalog=self.voice.sample_rate, model=self.sample_rate)
@@ -125,6 +106,7 @@ class VitsEngine:
             "vits_loaded",
             voice=self.voice.id,
             device=str(self.device),
+            speaker=self.speaker_id,
             seconds=round(time.monotonic() - started, 2),
             reads_phonemes=self.reads_phonemes,
             symbols=len(self.phoneme_symbols or self.vocabulary or ()),
@@ -173,6 +155,7 @@ class VitsEngine:
                 self.device,
                 self._settings.vits_precision,
                 rates=[rates[i] for i in batch],
+                speaker_id=self.speaker_id,
             )
         except torch.cuda.OutOfMemoryError as exc:
             raise EngineFailed(f"GPU out of memory on a batch of {len(batch)} chunks") from exc
@@ -218,16 +201,18 @@ def batched_inference(
     precision: str = "fp32",
     *,
     rates: Sequence[float] | None = None,
+    speaker_id: int | None = None,
 ) -> list[np.ndarray[Any, Any]]:
     """Render one batch; ``precision`` fp16/bf16 runs the network under autocast (noise stays fp32).
 
-    ``rates[i]`` multiplies row i's speaking rate (None: all 1.0).
+    ``rates[i]`` multiplies row i's speaking rate (None: all 1.0). ``speaker_id``: the embedding row of
+    a multi-speaker model's speaker, the same for every row (None for a single-speaker model).
     """
     scales = [voice.params.length_scale / rate for rate in check_rates(token_batch, rates)]
     with torch.autocast(
         device.type, dtype=_DTYPES.get(precision, torch.float32), enabled=precision != "fp32"
     ):
-        return _batched_inference(model, token_batch, seeds, voice, device, scales)
+        return _batched_inference(model, token_batch, seeds, voice, device, scales, speaker_id)
 
 
 def _batched_inference(
@@ -237,6 +222,7 @@ def _batched_inference(
     voice: Voice,
     device: torch.device,
     length_scales: list[float],
+    speaker_id: int | None = None,
 ) -> list[np.ndarray[Any, Any]]:
     from TTS.tts.utils.helpers import generate_path, sequence_mask
 
@@ -248,19 +234,27 @@ def _batched_inference(
         x_host[row, : len(ids)] = torch.tensor(ids)
     x = x_host.to(device)
     lengths = torch.tensor(token_lengths).to(device)
+    g = None
+    if speaker_id is not None:
+        sid = torch.full((len(token_batch),), speaker_id, dtype=torch.long, device=device)
+        g = model.emb_g(sid).unsqueeze(-1)  # [B, C, 1], as Coqui's _get_speaker_conditioning gives it
+    g_dp = g if model.args.condition_dp_on_speaker else None
 
     x_enc, m_p, logs_p, x_mask = model.text_encoder(x, lengths)
     t_enc = x_enc.shape[2]
     if model.args.use_sdp:
         sdp = model.duration_predictor
-        h = sdp.proj(sdp.convs(sdp.pre(x_enc), x_mask)) * x_mask
+        pre = sdp.pre(x_enc)
+        if g_dp is not None:
+            pre = pre + sdp.cond(g_dp)
+        h = sdp.proj(sdp.convs(pre, x_mask)) * x_mask
         z = _noise([(2, n) for n in token_lengths], seeds, device, t_enc) * params.noise_scale_w
         flows = list(reversed(sdp.flows))
         for flow in [*flows[:-2], flows[-1]]:  # Coqui drops the same unused flow
             z = flow(torch.flip(z, [1]), x_mask, g=h, reverse=True)
         logw = z[:, :1, :]
     else:
-        logw = model.duration_predictor(x_enc, x_mask, g=None, lang_emb=None)
+        logw = model.duration_predictor(x_enc, x_mask, g=g_dp, lang_emb=None)
     # One length scale per row, in fp32: durations are not rounded to half precision before the ceil.
     scale = torch.tensor(length_scales, dtype=torch.float32).to(device).view(-1, 1, 1)
     w_ceil = torch.ceil(torch.exp(logw) * x_mask * scale)
@@ -274,9 +268,9 @@ def _batched_inference(
     frames = y_lengths.tolist()
     eps = _noise([(channels, n) for n in frames], [s ^ 1 for s in seeds], device, t_dec)
     z_p = m_p + eps * torch.exp(logs_p) * params.noise_scale
-    z = model.flow(z_p, y_mask, g=None, reverse=True)
+    z = model.flow(z_p, y_mask, g=g, reverse=True)
     z, _, _, y_mask = model.upsampling_z(z, y_lengths=y_lengths, y_mask=y_mask)
-    wave = model.waveform_decoder(z * y_mask, g=None)  # [B, 1, T_wav]
+    wave = model.waveform_decoder(z * y_mask, g=g)  # [B, 1, T_wav]
     samples_per_frame = wave.shape[-1] // y_mask.shape[-1]
     # One copy to the host for the whole batch, then trim each item to its own length.
     host = wave[:, 0, :].float().cpu().numpy()
