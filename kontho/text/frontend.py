@@ -174,7 +174,7 @@ class _Assembly:
         self._paragraph, self._sentences = last.paragraph, last.sentence + 1
         if end == chapter.end:
             boundary = Boundary.CHAPTER
-        elif "\n" in self.body[last.end : end]:
+        elif "\n" in self.body[last.end : end + 1]:  # a run may end right at its line's end
             boundary = Boundary.PARAGRAPH
         elif end in self.events.sentence_ends or last.text.rstrip("\"'”’)]")[-1:] in _SENTENCE_END:
             boundary = Boundary.SENTENCE
