@@ -25,12 +25,12 @@ from client.display import (
     print_json,
     status_lines,
     usage_table,
-    voices_table,
 )
 from client.http import KonthoApiError, KonthoClient
 from client.inputs import Input, UnsupportedInput, read_input
 from client.lexicon_commands import lexicon_app
 from client.progress import StillRunning, follow, phase
+from client.voice_commands import voices_app
 from kontho.jobspec import AudioFormat, Loudness
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(lexicon_app, name="lexicon")
+app.add_typer(voices_app, name="voices")
 
 TextFormat = Literal["plain", "markdown", "ssml"]
 
@@ -324,17 +325,6 @@ def delete(
             console.print(f"{job_id}  erased", highlight=False)
     if failed:
         raise typer.Exit(1)
-
-
-@app.command()
-def voices(as_json: Json = False, url: Url = None, api_key: Key = None) -> None:
-    """The voices a job may name."""
-    with client_for(url, api_key) as client:
-        found = or_exit(client.voices)
-    if as_json:
-        print_json(found)
-    else:
-        console.print(voices_table(found))
 
 
 @app.command()

@@ -156,6 +156,26 @@ class Settings(BaseSettings):
         default=1_048_576, ge=1024, le=100_000_000, description="Largest lexicon a PUT may send, bytes."
     )
 
+    # Coqui model-zoo voices (a catalog model such as tts_models/bn/custom/vits-female)
+    zoo_dir: Path | None = Field(
+        default=None,
+        description="Coqui's model folder for zoo voices (models under its tts/); empty: "
+        "{KONTHO_MODEL_CACHE_DIR}/coqui_zoo.",
+    )
+    zoo_mirror: str | None = Field(
+        default=None,
+        description="s3:// prefix or folder that `kontho voices import` filled: looked in for a zoo voice "
+        "without a mirror of its own.",
+    )
+    zoo_download: bool = Field(
+        default=True,
+        description="Fetch a zoo model from Coqui's servers when no cache or mirror has it; false without "
+        "egress.",
+    )
+    zoo_download_timeout_seconds: float = Field(
+        default=1800.0, gt=0, le=86_400, description="Longest a zoo model's download may take."
+    )
+
     @model_validator(mode="after")
     def _heartbeat_beats_the_timeout(self) -> Settings:
         # A heartbeat slower than the visibility timeout would let a second worker take a job in progress.

@@ -1,6 +1,7 @@
 """The voice catalog: which voices a job may name, what engine speaks each, with which parameters.
 
-Built in: espeak-ng's Bengali voice, which needs no model weights. More voices come from a YAML or JSON
+Built in: espeak-ng's Bengali voice, which needs no model weights, and Coqui's two Bangla zoo voices,
+fetched on first use. More voices come from a YAML or JSON
 file named by ``KONTHO_VOICES_FILE``:
 
 ```yaml
@@ -102,6 +103,30 @@ BUILTIN_VOICES: tuple[Voice, ...] = (
         sample_rate=22_050,
         description="espeak-ng's Bengali voice: formant synthesis, runs anywhere, no model weights.",
         params=VoiceParams(espeak_voice="bn", words_per_minute=175, chars_per_second=12.5),
+    ),
+    # Coqui's two Bangla zoo voices. Nothing loads them until a job names one: the worker then fetches
+    # the model once into its cache (or takes it from a mirror; see worker/models/zoo.py). Coqui published
+    # its Bangla phonemizer (bn_phonemizer) with them, so the text preview takes them to read phonemes;
+    # the worker learns what the model reads from its config when it loads it.
+    Voice(
+        id="bn-coqui-female",
+        engine="vits",
+        model="tts_models/bn/custom/vits-female",
+        language="bn",
+        sample_rate=22_050,
+        description="Coqui's Bangla VITS, female narrator (model by @mobassir94, Apache 2.0); fetched on "
+        "first use.",
+        reads_phonemes=True,
+    ),
+    Voice(
+        id="bn-coqui-male",
+        engine="vits",
+        model="tts_models/bn/custom/vits-male",
+        language="bn",
+        sample_rate=22_050,
+        description="Coqui's Bangla VITS, male narrator (model by @mobassir94, Apache 2.0); fetched on "
+        "first use.",
+        reads_phonemes=True,
     ),
 )
 

@@ -120,7 +120,11 @@ def test_overlong_id_is_refused_before_storage(api: TestClient) -> None:
         ({"text": ""}, "text", "only whitespace"),
         ({"text": " \n\t "}, "text", "only whitespace"),
         ({}, "body", "give exactly one of text (inline) and upload"),
-        ({"text": TEXT, "voice": "nobody"}, "voice", "unknown voice 'nobody'; known voices: bn-espeak"),
+        (
+            {"text": TEXT, "voice": "nobody"},
+            "voice",
+            "unknown voice 'nobody'; known voices: bn-coqui-female, bn-coqui-male, bn-espeak",
+        ),
         ({"text": TEXT, "format": "aiff"}, "format", "'mp3', 'wav', 'flac', 'ogg' or 'm4b'"),
         ({"text": TEXT, "speed": 2}, "speed", "Extra inputs are not permitted"),
         ({"text": 12}, "text", "valid string"),
@@ -173,17 +177,18 @@ def test_job_record_holds_no_text(api: TestClient, store: JobStore) -> None:
 def test_health_readiness_voices_and_openapi(api: TestClient) -> None:
     assert api.get("/healthz").json() == {"status": "ok", "checks": {}}
     assert api.get("/readyz").json() == {"status": "ready", "checks": {"s3": "ok", "sqs": "ok"}}
-    voices = api.get("/v1/voices").json()
-    assert voices == [
-        {
-            "id": "bn-espeak",
-            "engine": "espeak",
-            "language": "bn",
-            "sample_rate": 22050,
-            "default": True,
-            "description": voices[0]["description"],
-        }
-    ]
+    voices = {v["id"]: v for v in api.get("/v1/voices").json()}
+    assert voices["bn-espeak"] == {
+        "id": "bn-espeak",
+        "engine": "espeak",
+        "language": "bn",
+        "sample_rate": 22050,
+        "default": True,
+        "description": voices["bn-espeak"]["description"],
+    }
+    assert sorted(voices) == ["bn-coqui-female", "bn-coqui-male", "bn-espeak"]
+    assert [voices[v]["engine"] for v in ("bn-coqui-female", "bn-coqui-male")] == ["vits", "vits"]
+    assert not voices["bn-coqui-female"]["default"]
     spec = api.get("/openapi.json").json()
     assert {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/result", "/healthz", "/readyz"} <= set(
         spec["paths"]

@@ -168,7 +168,12 @@ def test_the_schema_states_this_deployments_text_limit_voices_and_what_each_read
     )
     request = schema["components"]["schemas"]["CreateJobRequest"]
     assert string_branch(request["properties"]["text"])["maxLength"] == 1234
-    assert string_branch(request["properties"]["voice"])["enum"] == ["bn-espeak", "bn-vits"]
+    assert string_branch(request["properties"]["voice"])["enum"] == [
+        "bn-coqui-female",
+        "bn-coqui-male",
+        "bn-espeak",
+        "bn-vits",
+    ]
     validator = jsonschema_rs.validator_for(
         {"$ref": "#/components/schemas/CreateJobRequest", "components": schema["components"]}
     )

@@ -24,7 +24,7 @@ def test_a_yaml_catalog_adds_voices_to_the_builtin_one(tmp_path: Path) -> None:
     path = tmp_path / "voices.yaml"
     path.write_text(YAML)
     catalog = VoiceCatalog.from_file(path)
-    assert catalog.ids() == ["bn-espeak", "bn-vits-female"]
+    assert catalog.ids() == ["bn-coqui-female", "bn-coqui-male", "bn-espeak", "bn-vits-female"]
     voice = catalog.get("bn-vits-female")
     assert (voice.engine, voice.model, voice.params.length_scale) == (
         "vits",
@@ -68,7 +68,11 @@ def test_a_missing_catalog_file_is_refused(tmp_path: Path) -> None:
         VoiceCatalog.from_file(tmp_path / "nope.yaml")
 
 
-def test_the_builtin_catalog_has_the_espeak_voice_and_names_known_voices_on_a_miss() -> None:
-    assert [v.id for v in BUILTIN_VOICES] == ["bn-espeak"]
-    with pytest.raises(UnknownVoice, match="known voices: bn-espeak"):
+def test_the_builtin_catalog_has_the_espeak_and_coqui_zoo_voices_and_names_known_voices_on_a_miss() -> None:
+    assert [v.id for v in BUILTIN_VOICES] == ["bn-espeak", "bn-coqui-female", "bn-coqui-male"]
+    assert [v.model for v in BUILTIN_VOICES[1:]] == [
+        "tts_models/bn/custom/vits-female",
+        "tts_models/bn/custom/vits-male",
+    ]
+    with pytest.raises(UnknownVoice, match="known voices: bn-coqui-female, bn-coqui-male, bn-espeak"):
         VoiceCatalog().get("nobody")
