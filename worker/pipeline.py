@@ -170,6 +170,7 @@ class Pipeline:
         rendered = iter(fresh)
         pending = set(missing)
         reused = 0
+        spoken = 0
         wav = folder / "programme.wav"
         with (
             WavAssembler(wav, rate) as out,
@@ -203,6 +204,7 @@ class Pipeline:
                 for name in chunk.marks:
                     timings.mark(name, out.frames)
                 speech_starts = out.frames
+                spoken += len(audio)
                 out.write(audio)
                 master.wrote(audio=audio)
                 timings.add(chunk, speech_starts, out.frames)
@@ -219,6 +221,9 @@ class Pipeline:
                     chapter=chunk.chapter + 1,
                     chapters=len(prepared.chapters),
                 )
+            if not spoken:
+                # An encoder given only silence fails in ways a retry cannot mend; say what happened.
+                raise InvalidJob("the voice rendered only silence for this text; its model may be broken")
             timings.close()
             out.close()
             checkpoints.flush()

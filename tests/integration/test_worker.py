@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from pydub import AudioSegment
@@ -316,3 +317,24 @@ def test_no_markdown_mark_reaches_the_subtitles_or_the_marks(api: TestClient, co
         assert not set("#*_[]()`>") & set(what.replace("-->", "")), what
     assert "example.org" not in "".join(shown)
     assert any(normalize_unicode("পদ্মার পাড়ে ছোট একটি গ্রাম।") in m["text"] for m in marks)
+
+
+class SilentEngine(EspeakEngine):
+    """A voice whose model says nothing at all."""
+
+    def synthesize(self, texts: Sequence[str], rates: Sequence[float] | None = None) -> Iterator[Audio]:
+        for _ in texts:
+            yield np.zeros(2205, dtype=np.int16)
+
+
+def test_a_voice_that_renders_only_silence_fails_its_job_at_once_saying_so(
+    api: TestClient, settings: Settings, store: JobStore, queue: JobQueue
+) -> None:
+    job_id = api.post("/v1/jobs", json={"text": TEXT}).json()["id"]
+    counters = _consumer_with(SilentEngine(VoiceCatalog().get("bn-espeak")), settings, store, queue).run(
+        burst=True
+    )
+    assert counters["failed"] == 1
+    job = api.get(f"/v1/jobs/{job_id}").json()
+    assert job["attempts"] == 1
+    assert "only silence" in job["error"]["message"]
