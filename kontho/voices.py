@@ -92,6 +92,11 @@ class Voice(BaseModel):
     def _model_where_needed(self) -> Voice:
         if self.engine != "espeak" and not self.model:
             raise ValueError(f"voice {self.id!r}: engine {self.engine} needs a model location")
+        if self.mirror and not (self.model or "").startswith("tts_models/"):
+            raise ValueError(
+                f"voice {self.id!r}: a mirror is a copy of a zoo model (model: tts_models/…); for a model "
+                "in S3 or a folder, name that location as the model"
+            )
         return self
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kontho.errors import UnknownVoice
-from kontho.voices import BUILTIN_VOICES, VoiceCatalog, VoiceCatalogError, load_voices_file
+from kontho.voices import BUILTIN_VOICES, Voice, VoiceCatalog, VoiceCatalogError, load_voices_file
 
 YAML = """
 voices:
@@ -76,3 +76,8 @@ def test_the_builtin_catalog_has_the_espeak_and_coqui_zoo_voices_and_names_known
     ]
     with pytest.raises(UnknownVoice, match="known voices: bn-coqui-female, bn-coqui-male, bn-espeak"):
         VoiceCatalog().get("nobody")
+
+
+def test_a_mirror_belongs_to_a_zoo_model_only() -> None:
+    with pytest.raises(ValueError, match="a mirror is a copy of a zoo model"):
+        Voice(id="bn-x", engine="vits", model="s3://bucket/x/", mirror="s3://bucket/y/")
