@@ -16,7 +16,7 @@ from api.body_limit import BodyLimit
 from api.deps import Services
 from api.errors import install_error_handlers
 from api.models import ErrorResponse, readable_pattern, string_branch
-from api.routes import health, jobs, lexicons, text, uploads, usage, voices
+from api.routes import health, jobs, lexicons, samples, text, uploads, usage, voices
 from api.routes import metrics as metrics_route
 from kontho import metrics
 from kontho.settings import Settings, get_settings
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(uploads.router)
     app.include_router(voices.router)
+    app.include_router(samples.router)
     app.include_router(usage.router)
     app.include_router(text.router)
     app.include_router(lexicons.router_for(settings))

@@ -14,12 +14,14 @@ import time
 
 from api.errors import ApiError
 from api.models import ErrorBody
-from kontho.activejobs import ActiveJobs, least_busy_lane
+from kontho.activejobs import ActiveJobs, least_busy_lane, least_busy_sample_lane
 from kontho.tenants import Tenant
 from kontho.usage import UsageLedger, seconds_to_midnight
 
 # How long a client refused for active jobs should wait: about the time a short job takes.
 _ACTIVE_RETRY_SECONDS = 30
+# A voice sample is one sentence: seconds of work.
+_SAMPLE_RETRY_SECONDS = 5
 
 
 def too_many(code: str, field: str, message: str, retry_after: int) -> ApiError:
@@ -71,6 +73,29 @@ def reserve_submit(active: ActiveJobs, usage: UsageLedger, tenant: Tenant, chara
             "Wait for one to finish, or cancel one",
             _ACTIVE_RETRY_SECONDS,
         )
+    _count_characters(usage, tenant, characters)
+    return least_busy_lane(jobs, tenant.concurrency)
+
+
+def reserve_sample(
+    active: ActiveJobs, usage: UsageLedger, tenant: Tenant, characters: int, in_flight: int
+) -> int:
+    """As ``reserve_submit`` for a voice sample: at most ``in_flight`` samples queued or rendering, counted
+    apart from the tenant's jobs; the characters count towards the same day. The sample lane to go in."""
+    samples = active.survey(tenant.id, in_flight, samples=True)
+    if len(samples) >= in_flight:
+        raise too_many(
+            "too_many_samples",
+            "voice_id",
+            f"{len(samples)} voice samples are queued or rendering; the limit is {in_flight} at once. "
+            "Wait for one to finish",
+            _SAMPLE_RETRY_SECONDS,
+        )
+    _count_characters(usage, tenant, characters)
+    return least_busy_sample_lane(samples, in_flight)
+
+
+def _count_characters(usage: UsageLedger, tenant: Tenant, characters: int) -> None:
     day = usage.add(tenant.id, jobs_submitted=1, characters=characters)
     if day.characters > tenant.max_chars_per_day:
         release_submit(usage, tenant, characters)
@@ -82,7 +107,6 @@ def reserve_submit(active: ActiveJobs, usage: UsageLedger, tenant: Tenant, chara
             f"{tenant.max_chars_per_day:,} characters per UTC day",
             seconds_to_midnight(),
         )
-    return least_busy_lane(jobs, tenant.concurrency)
 
 
 def release_submit(usage: UsageLedger, tenant: Tenant, characters: int) -> None:

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from kontho import keys
 from kontho.jobstore import JobStore
-from kontho.schemas import JobRecord, JobState
+from kontho.schemas import JobPurpose, JobRecord, JobState
 
 SCAN_LIMIT = 1000
 
 
 def list_jobs(
-    store: JobStore, tenant: str, status: JobState | None, limit: int, cursor: str | None
+    store: JobStore,
+    tenant: str,
+    status: JobState | None,
+    limit: int,
+    cursor: str | None,
+    purpose: JobPurpose | None = None,
 ) -> tuple[list[JobRecord], str | None]:
     prefix = keys.index_prefix(tenant)
     after = keys.index_entry(tenant, cursor) if cursor else None
+    filtered = status is not None or purpose is not None
     # Unfiltered, every entry listed is returned; filtered, list more at a time to find ``limit`` matches.
-    page_size = limit if status is None else min(SCAN_LIMIT, 100)
+    page_size = min(SCAN_LIMIT, 100) if filtered else limit
     found: list[JobRecord] = []
     scanned = 0
     while scanned < SCAN_LIMIT:
@@ -30,7 +36,11 @@ def list_jobs(
             scanned += 1
             after = key
             record = store.get_record(tenant, keys.job_id_from_index(key))
-            if record is not None and (status is None or record.status is status):
+            if (
+                record is not None
+                and (status is None or record.status is status)
+                and (purpose is None or record.purpose == purpose)
+            ):
                 found.append(record)
                 if len(found) == limit:
                     return found, record.id

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from kontho.jobspec import AudioFormat, JobOptions, JobSpec
 from kontho.schemas import (
     JobError,
+    JobPurpose,
     JobRecord,
     JobState,
     JobUsage,
@@ -217,6 +218,9 @@ class JobOut(JobSpec):
 
     id: str
     status: JobState
+    purpose: JobPurpose = Field(
+        description="programme, or sample: a voice sample (POST /v1/voices/{voice_id}/sample)."
+    )
     text_chars: int
     upload: str | None = Field(description="The upload the text was read from, if any.")
     progress: ProgressOut
@@ -241,6 +245,7 @@ class JobOut(JobSpec):
             **record.spec.model_dump(),
             id=record.id,
             status=record.status,
+            purpose=record.purpose,
             text_chars=record.text_chars,
             upload=record.upload,
             progress=ProgressOut(**record.progress.model_dump(), percent=record.progress.percent),

@@ -25,9 +25,10 @@ class ActiveJobs:
     def clear(self, tenant: str, job_id: str, lane: int) -> None:
         self._store.delete(keys.active_marker(tenant, job_id, lane))
 
-    def survey(self, tenant: str, limit: int) -> list[tuple[str, int]]:
-        """The active (job id, lane) pairs, all of them up to ``limit`` (beyond it, at least ``limit``)."""
-        prefix = keys.active_prefix(tenant)
+    def survey(self, tenant: str, limit: int, samples: bool = False) -> list[tuple[str, int]]:
+        """The active (job id, lane) pairs, all of them up to ``limit`` (beyond it, at least ``limit``):
+        the jobs', or (``samples``) the voice samples'."""
+        prefix = keys.active_prefix(tenant, samples=samples)
         markers = self._store.list_page(prefix, None, limit)
         if len(markers) < limit:
             return [keys.parse_active_marker(key) for key in markers]
@@ -49,3 +50,9 @@ def least_busy_lane(active: list[tuple[str, int]], concurrency: int) -> int:
     """The lane with the fewest active jobs (the lowest of equals): a tenant's jobs spread evenly."""
     busy = Counter(lane for _, lane in active)
     return min(range(max(1, concurrency)), key=lambda lane: (busy[lane], lane))
+
+
+def least_busy_sample_lane(active: list[tuple[str, int]], lanes: int) -> int:
+    """The sample lane (``keys.SAMPLE_LANES_FROM`` and up) with the fewest samples in it."""
+    first = keys.SAMPLE_LANES_FROM
+    return first + least_busy_lane([(job_id, lane - first) for job_id, lane in active], lanes)

@@ -16,6 +16,8 @@ tenants/{t}/uploads/{id}/upload.json  an upload's record: content type, declared
 tenants/{t}/uploads/{id}/file         the uploaded file (an EPUB, a text or Markdown file), PUT by the client
 tenants/{t}/index/{inverted id}       one empty object per job, listed newest first (GET /v1/jobs)
 tenants/{t}/active/{id}.{lane}        one empty object per job queued or running (limit, lane choice)
+tenants/{t}/active-samples/{id}.{lane}   the same for voice samples, counted apart (lanes from 1000)
+tenants/{t}/samples/{sha256}.json     which job rendered a voice sample of that voice, text and options
 tenants/{t}/lexicons/{name}.json      a pronunciation lexicon: its entries, digest, times
 usage/{t}/{yyyy-mm-dd}.json           the tenant's totals for one UTC day (kept longer than jobs)
 idempotency/{t}/{sha256 of the key}.json   which job an Idempotency-Key created (conditional write)
@@ -129,15 +131,21 @@ def job_id_from_index(key: str) -> str:
     return key.rsplit("/", 1)[-1].translate(_INVERT)
 
 
-def active_prefix(tenant: str) -> str:
-    return _tenant(tenant) + "active/"
+SAMPLE_LANES_FROM = 1000
+"""Lanes from here up carry voice samples. A tenant has at most 1000 lanes of its own (its concurrency), so
+a sample's message group is never one of them, and its marker is kept apart from the jobs' markers: a
+sample neither waits behind the tenant's queued jobs nor counts against its limit on jobs at once."""
+
+
+def active_prefix(tenant: str, samples: bool = False) -> str:
+    return _tenant(tenant) + ("active-samples/" if samples else "active/")
 
 
 def active_marker(tenant: str, job_id: str, lane: int) -> str:
     """Named with the job's lane too, so that one listing tells which lanes are busy."""
     if not is_job_id(job_id):
         raise ValueError(f"not a job id: {job_id[:40]!r}")
-    return active_prefix(tenant) + f"{job_id}.{int(lane)}"
+    return active_prefix(tenant, samples=lane >= SAMPLE_LANES_FROM) + f"{job_id}.{int(lane)}"
 
 
 def parse_active_marker(key: str) -> tuple[str, int]:
@@ -159,6 +167,13 @@ def lexicon(tenant: str, name: str) -> str:
 
 def lexicon_name_from_key(key: str) -> str:
     return key.rsplit("/", 1)[-1].removesuffix(".json")
+
+
+def sample(tenant: str, digest: str) -> str:
+    """Which job rendered a voice sample; ``digest`` is the hex SHA-256 of what the sample asked for."""
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ValueError(f"not a sample digest: {digest[:70]!r}")
+    return _tenant(tenant) + f"samples/{digest}.json"
 
 
 def usage_day(tenant: str, day: date) -> str:

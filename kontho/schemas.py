@@ -81,6 +81,8 @@ class Artifact(BaseModel):
     chapter: int | None = None
 
 
+JobPurpose = Literal["programme", "sample"]
+
 UploadContentType = Literal["application/epub+zip", "text/plain", "text/markdown"]
 
 
@@ -137,6 +139,11 @@ class JobRecord(BaseModel):
         default=None, description="The storage key of the Idempotency-Key claim that created the job."
     )
     lane: int = Field(default=0, ge=0, description="Which of the tenant's queue lanes (message groups).")
+    purpose: JobPurpose = Field(
+        default="programme",
+        description="programme: a text rendered for its own sake; sample: a short sentence rendered to hear "
+        "a voice (POST /v1/voices/{voice_id}/sample), in a lane of its own.",
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None

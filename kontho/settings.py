@@ -156,6 +156,17 @@ class Settings(BaseSettings):
         default=1_048_576, ge=1024, le=100_000_000, description="Largest lexicon a PUT may send, bytes."
     )
 
+    # Voice samples (POST /v1/voices/{voice_id}/sample)
+    max_samples_in_flight: int = Field(
+        default=2, ge=1, le=100, description="Voice samples a tenant may have queued or rendering at once."
+    )
+    sample_reuse_seconds: int = Field(
+        default=600,
+        ge=0,
+        le=86_400,
+        description="How long the same sample request returns the sample already made; 0 renders every time.",
+    )
+
     # Coqui model-zoo voices (a catalog model such as tts_models/bn/custom/vits-female)
     zoo_dir: Path | None = Field(
         default=None,

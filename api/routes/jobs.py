@@ -30,7 +30,7 @@ from kontho import keys
 from kontho.ids import ID_LENGTH, is_job_id, new_job_id
 from kontho.job_lexicons import save_snapshot
 from kontho.jobspec import MAX_TITLE_LENGTH, JobOptions, JobSpec
-from kontho.schemas import JobRecord, JobState, JobUsage
+from kontho.schemas import JobPurpose, JobRecord, JobState, JobUsage
 from kontho.tenants import Tenant
 from kontho.webhook_address import address_problem, literal_address
 
@@ -91,7 +91,7 @@ def _link(operation: str, description: str) -> dict[str, Any]:
     }
 
 
-_CREATED_JOB_LINKS = {
+CREATED_JOB_LINKS = {
     "GetJob": _link("/get", "The job's status and progress."),
     "GetResult": _link("~1result/get", "The job's audio and artifacts, once it has completed."),
     "CancelJob": _link("~1cancel/post", "Cancel the job."),
@@ -104,7 +104,7 @@ _CREATED_JOB_LINKS = {
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobOut,
     responses=_ERRORS,
-    openapi_extra={"responses": {"202": {"links": _CREATED_JOB_LINKS}}},
+    openapi_extra={"responses": {"202": {"links": CREATED_JOB_LINKS}}},
 )
 def create_job(
     body: CreateJobRequest,
@@ -212,6 +212,9 @@ def list_jobs(
         JobState | None, Query(alias="status", description="Only jobs in this state.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Jobs per page.")] = 20,
+    purpose: Annotated[
+        JobPurpose | None, Query(description="Only programmes, or only voice samples.")
+    ] = None,
     cursor: Annotated[
         str | None,
         Query(
@@ -232,7 +235,7 @@ def list_jobs(
                 message="not a cursor from this API; pass next_cursor from the previous page",
             ),
         )
-    records, next_cursor = listing.list_jobs(services.store, tenant.id, status_filter, limit, cursor)
+    records, next_cursor = listing.list_jobs(services.store, tenant.id, status_filter, limit, cursor, purpose)
     return JobList(jobs=[JobOut.from_record(r) for r in records], next_cursor=next_cursor)
 
 
