@@ -30,6 +30,7 @@ from client.http import KonthoApiError, KonthoClient
 from client.inputs import Input, UnsupportedInput, read_input
 from client.lexicon_commands import lexicon_app
 from client.progress import StillRunning, follow, phase
+from client.sample_command import sample
 from client.voice_commands import voices_app
 from kontho.jobspec import AudioFormat, Loudness
 
@@ -42,6 +43,7 @@ app = typer.Typer(
 )
 app.add_typer(lexicon_app, name="lexicon")
 app.add_typer(voices_app, name="voices")
+voices_app.command("sample")(sample)
 
 TextFormat = Literal["plain", "markdown", "ssml"]
 

@@ -202,6 +202,16 @@ class KonthoClient:
         voices: list[dict[str, Any]] = self._call("GET", "/v1/voices")
         return voices
 
+    def sample(self, voice_id: str, **options: Any) -> dict[str, Any]:
+        """Ask for a voice sample (``text``, ``format``, ``speed`` optional): the job that renders it.
+
+        A retried request returns the sample the first one made: the API hands back a recent identical
+        sample instead of rendering another.
+        """
+        path = f"/v1/voices/{quote(voice_id, safe='')}/sample"
+        job: dict[str, Any] = self._call("POST", path, json=options)
+        return job
+
     def put_lexicon(self, name: str, body: bytes, content_type: str) -> dict[str, Any]:
         """Create or replace a lexicon: JSON entries, or a PLS document as ``application/pls+xml``."""
         stored: dict[str, Any] = self._call(
