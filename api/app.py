@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-            expose_headers=["Location", "Idempotent-Replayed", "Retry-After"],
+            expose_headers=["Location", "Idempotent-Replayed", "Sample-Reused", "Retry-After"],
             max_age=600,
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_text_chars * _BYTES_PER_CHAR + _BODY_OVERHEAD)

@@ -192,3 +192,13 @@ def test_the_same_sample_asked_again_is_the_sample_already_made(
     with TestClient(create_app(no_reuse), headers=AUTH) as fresh:
         again_anyway = fresh.post(SAMPLE, json={"format": "ogg"}).json()
     assert again_anyway["id"] != first.json()["id"]
+
+
+def test_a_browser_can_read_whether_a_sample_was_reused(settings: Settings, resources: Resources) -> None:
+    origin = "https://studio.example.com"
+    app = create_app(settings.model_copy(update={"cors_origins": [origin]}))
+    with TestClient(app, headers={**AUTH, "Origin": origin}) as client:
+        client.post(SAMPLE)
+        again = client.post(SAMPLE)
+    assert again.headers["Sample-Reused"] == "true"
+    assert "sample-reused" in again.headers["Access-Control-Expose-Headers"].lower()
