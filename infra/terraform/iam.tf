@@ -57,11 +57,15 @@ data "aws_iam_policy_document" "api" {
     ]
   }
 
-  # A submission that fails after reserving its active-job marker removes it again.
+  # The API deletes: an active-job or sample marker a failed submission had reserved; a job and all it
+  # left (DELETE /v1/jobs/{id}: record, text, chunks, audio, index entry, idempotency claim); a lexicon.
   statement {
-    sid       = "DeleteActiveMarkers"
-    actions   = ["s3:DeleteObject"]
-    resources = ["${local.bucket_arn}/tenants/*/active/*"]
+    sid     = "DeleteTenantObjects"
+    actions = ["s3:DeleteObject"]
+    resources = [
+      "${local.bucket_arn}/tenants/*",
+      "${local.bucket_arn}/idempotency/*",
+    ]
   }
 
   statement {

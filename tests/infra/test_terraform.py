@@ -152,6 +152,14 @@ def test_worker_may_tag_checkpoints_and_read_models(terraform: TerraformModule) 
     assert "s3:PutObjectTagging" not in actions(terraform, "api")
 
 
+def test_the_api_may_delete_what_erase_lexicons_and_markers_remove(terraform: TerraformModule) -> None:
+    deletes = [s for s in statements(terraform, "api") if "s3:DeleteObject" in s["actions"]]
+    resources = {r for s in deletes for r in s["resources"]}
+    # DELETE /v1/jobs/{id} removes the job's objects and its idempotency claim; DELETE /v1/lexicons/{name}
+    # the lexicon; a failed submit its active or sample marker: all under these two prefixes.
+    assert resources == {"${local.bucket_arn}/tenants/*", "${local.bucket_arn}/idempotency/*"}
+
+
 def test_roles_are_handed_out_by_pod_identity(terraform: TerraformModule) -> None:
     (trust,) = statements(terraform, "pod_identity_trust")
     assert trust["principals"] == [{"type": "Service", "identifiers": ["pods.eks.amazonaws.com"]}]
