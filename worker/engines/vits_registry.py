@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +77,13 @@ def _setting(config: Any, name: str) -> Any:
     return get_from_config_or_model_args(config, name)
 
 
-def _place_speakers_file(config: Any, folder: Path) -> None:
-    """Point the config's speakers file at the one in ``folder`` (in memory; the file is left as it is)."""
+def _place_speakers_file(config: Any, folder: Path, written: dict[str, Any]) -> None:
+    """Point the config's speakers file at the one in ``folder`` (in memory; the file is left as it is).
+
+    ``written``: the config file as written, which may hold fields Coqui's config classes no longer keep.
+    """
+    if not _setting(config, "use_speaker_embedding"):
+        return  # a speakers file the model does not read is no reason to refuse it
     named = [
         (owner, field, value)
         for owner in (config, config.get("model_args"))
@@ -93,16 +99,17 @@ def _place_speakers_file(config: Any, folder: Path) -> None:
             raise ModelLoadFailed(
                 f"the config names speakers file {value}; the model folder {folder} has no {here.name}"
             )
-    if named or not _setting(config, "use_speaker_embedding") or config.get("speakers"):
+    if named or config.get("speakers"):
         return
     found = next((folder / n for n in _SPEAKER_FILES if (folder / n).is_file()), None)
     if found is not None:
         config.speakers_file = str(found)
         config.model_args.speakers_file = str(found)
         return
-    # Older configs give only a count; their speakers are known by number.
-    count = config.get("num_speakers") or config.model_args.get("num_speakers") or 0
-    if count:
+    # Configs of older Coqui versions may give only a count; their speakers are known by number.
+    model_args = written.get("model_args")
+    count = written.get("num_speakers") or (model_args or {}).get("num_speakers") or 0
+    if isinstance(count, int) and count > 0:
         config.speakers = [str(i) for i in range(int(count))]
 
 
@@ -124,7 +131,7 @@ def load_vits(folder: Path, device: torch.device) -> Any:
     try:
         config = load_config(str(config_path))
         _refuse_unsupported(config)
-        _place_speakers_file(config, folder)
+        _place_speakers_file(config, folder, json.loads(config_path.read_text(encoding="utf-8")))
         model = Vits(config)
         model.load_checkpoint(config, str(weights), eval=True)
     except ModelLoadFailed:
