@@ -122,6 +122,20 @@ def submit(
         TextFormat | None,
         typer.Option(help="How to read the text [from the suffix: .md markdown, .ssml ssml, else plain]"),
     ] = None,
+    speed: Annotated[
+        float | None, typer.Option(min=0.8, max=1.3, help="Speaking rate, 0.8 to 1.3 [1.0]")
+    ] = None,
+    speaker: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--speaker",
+            "--speakers",
+            help="Dialogue: NAME=VOICE, a paragraph starting 'NAME:' is read by VOICE; repeat",
+        ),
+    ] = None,
+    speaker_mark: Annotated[
+        str | None, typer.Option(help="What follows a speaker's name: ':', '—' or '-' [:]")
+    ] = None,
     lexicon: Annotated[
         list[str] | None,
         typer.Option(
@@ -155,6 +169,12 @@ def submit(
     }
     if lexicon:
         options["lexicons"] = lexicon
+    if speaker:
+        options["speakers"] = _speaker_map(speaker)
+    if speaker_mark is not None:
+        options["speaker_mark"] = speaker_mark
+    if speed is not None:
+        options["speed"] = speed
     chosen = {"voice": voice, "format": audio_format, "author": author, "loudness": loudness}
     options.update({k: str(v) for k, v in chosen.items() if v is not None})
     if webhook_url is not None:
@@ -378,3 +398,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _speaker_map(pairs: list[str]) -> dict[str, str]:
+    speakers = {}
+    for pair in pairs:
+        name, sep, voice = pair.rpartition("=")
+        if not sep or not name.strip() or not voice.strip():
+            raise typer.BadParameter(f"{pair!r} is not NAME=VOICE", param_hint="--speaker")
+        speakers[name.strip()] = voice.strip()
+    return speakers

@@ -80,7 +80,7 @@ LexiconNames = Annotated[
 
 def _speaker_map(speakers: dict[str, str]) -> dict[str, str]:
     for name, voice in speakers.items():
-        if not name or len(name) > MAX_SPEAKER_NAME or name[0].isspace() or name[0] in ":—-":
+        if not name or len(name) > MAX_SPEAKER_NAME or name[0] in " \t\n\r:—-":
             raise ValueError(
                 f"speaker name {name[:80]!r} must be 1–{MAX_SPEAKER_NAME} characters, not starting with a "
                 "space or a speaker mark"
@@ -95,7 +95,7 @@ Speakers = Annotated[
     Field(
         max_length=MAX_SPEAKERS,
         json_schema_extra={
-            "propertyNames": {"minLength": 1, "maxLength": MAX_SPEAKER_NAME, "pattern": r"^[^\s:—-]"},
+            "propertyNames": {"minLength": 1, "maxLength": MAX_SPEAKER_NAME, "pattern": r"^[^ \t\n\r:—-]"},
             "additionalProperties": {"type": "string", "pattern": VOICE_ID_PATTERN, "maxLength": 64},
         },
     ),

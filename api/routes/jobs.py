@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from api import idempotency, ingest, limits, listing
 from api.auth import TenantDep
 from api.deps import ServicesDep, voice_or_422
+from api.dialogue import speaker_voices
 from api.downloads import artifact_download_name, download_name
 from api.errors import ApiError
 from api.lexicon_choice import job_lexicons
@@ -132,6 +133,7 @@ def create_job(
     if body.webhook_url is not None and not services.settings.webhook_allow_private:
         _refuse_a_private_address(body.webhook_url)
     job_input = ingest.resolve(body, services, voice_spec, tenant.id)
+    speaker_voices(services, tenant.id, job_input.text, job_input.text_format, body.speakers)
     lexicons = job_lexicons(services, tenant.id, body.lexicons)
     job_id = new_job_id()
     if idempotency_key is not None:

@@ -100,7 +100,10 @@ def usage_range_as_documented(context: Any, case: Any) -> bool:
 # - the lexicons a job or a preview names must be the tenant's: a valid list of names becomes the one
 #   lexicon the tenant has (_LEXICON), which no generated request may delete or replace;
 # - text said to be SSML must be an SSML document, which no JSON schema can state: text that is not
-#   one is sent as plain text (tests/integration/test_pronunciation_jobs.py checks the 422).
+#   one is sent as plain text (tests/integration/test_pronunciation_jobs.py checks the 422), and so is
+#   a document whose <voice name>s name no voice;
+# - dialogue speakers must be mapped to voices that exist: each becomes bn-espeak
+#   (tests/integration/test_dialogue_jobs.py checks the 422).
 _ID = re.compile(ID_PATTERN)
 _RECEIVED_UPLOAD: dict[str, str] = {}
 _LEXICON = "fuzz-kept"
@@ -117,11 +120,13 @@ def _names_lexicons(value: object) -> bool:
 
 
 def _is_ssml(body: dict[str, Any]) -> bool:
+    """Valid SSML whose <voice name>s (if any) name only the body's speakers."""
     try:
-        parse_ssml(body.get("text") or "")
+        doc = parse_ssml(body.get("text") or "")
     except SsmlInvalid:
         return False
-    return True
+    speakers = body.get("speakers")
+    return all(isinstance(speakers, dict) and v.name in speakers for v in doc.voices)
 
 
 @schema.hook("map_case")
@@ -133,6 +138,9 @@ def requests_keep_to_their_history(context: Any, case: Any) -> Any:
         case.body = {**case.body, "lexicons": [_LEXICON]}
     if isinstance(case.body, dict) and case.body.get("text_format") == "ssml" and not _is_ssml(case.body):
         case.body = {**case.body, "text_format": "plain"}
+    speakers = case.body.get("speakers") if isinstance(case.body, dict) else None
+    if isinstance(speakers, dict) and all(isinstance(v, str) for v in speakers.values()):
+        case.body = {**case.body, "speakers": dict.fromkeys(speakers, "bn-espeak")}
     if path != "/v1/jobs" or method != "POST":
         return case
     body = case.body
