@@ -293,6 +293,12 @@ class VoiceOut(BaseModel):
     sample_rate: int
     description: str
     default: bool
+    model: str | None = Field(
+        default=None, description="The model: a Coqui zoo name, or None for a model the operator hosts."
+    )
+    speaker: str | None = Field(default=None, description="Its speaker, in a multi-speaker model.")
+    reads_phonemes: bool = Field(default=False, description="Lexicon phonemes and SSML <phoneme> are used.")
+    speed: float = Field(default=1.0, description="The voice's own speaking rate.")
 
 
 class ErrorBody(BaseModel):

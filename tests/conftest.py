@@ -90,4 +90,5 @@ def tiny_vits_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small random-weight Bangla VITS in Coqui's format, built once per session."""
     from tests.tiny_vits import build_tiny_vits
 
-    return build_tiny_vits(tmp_path_factory.mktemp("models") / "bn-tiny")
+    # Seed 1: the untrained weights of some seeds say next to nothing (peaks under the silence threshold).
+    return build_tiny_vits(tmp_path_factory.mktemp("models") / "bn-tiny", seed=1)

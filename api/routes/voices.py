@@ -23,6 +23,11 @@ def list_voices(services: ServicesDep, tenant: TenantDep) -> list[VoiceOut]:
             sample_rate=v.sample_rate,
             description=v.description,
             default=v.id == default,
+            # A zoo name is public; an operator's bucket or folder is not the tenant's business.
+            model=v.model if (v.model or "").startswith("tts_models/") else None,
+            speaker=v.speaker,
+            reads_phonemes=v.reads_phonemes,
+            speed=v.params.speed,
         )
         for v in services.voices.visible_to(tenant.id)
     ]

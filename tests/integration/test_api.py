@@ -126,7 +126,8 @@ def test_overlong_id_is_refused_before_storage(api: TestClient) -> None:
             "unknown voice 'nobody'; known voices: bn-coqui-female, bn-coqui-male, bn-espeak",
         ),
         ({"text": TEXT, "format": "aiff"}, "format", "'mp3', 'wav', 'flac', 'ogg' or 'm4b'"),
-        ({"text": TEXT, "speed": 2}, "speed", "Extra inputs are not permitted"),
+        ({"text": TEXT, "speed": 2}, "speed", "less than or equal to 1.3"),
+        ({"text": TEXT, "pitch": 2}, "pitch", "Extra inputs are not permitted"),
         ({"text": 12}, "text", "valid string"),
         ({"text": TEXT, "title": "x" * 301}, "title", "at most 300 characters"),
     ],
@@ -185,8 +186,13 @@ def test_health_readiness_voices_and_openapi(api: TestClient) -> None:
         "sample_rate": 22050,
         "default": True,
         "description": voices["bn-espeak"]["description"],
+        "model": None,
+        "speaker": None,
+        "reads_phonemes": False,
+        "speed": 1.0,
     }
     assert sorted(voices) == ["bn-coqui-female", "bn-coqui-male", "bn-espeak"]
+    assert voices["bn-coqui-female"]["model"] == "tts_models/bn/custom/vits-female"  # a public zoo name
     assert [voices[v]["engine"] for v in ("bn-coqui-female", "bn-coqui-male")] == ["vits", "vits"]
     assert not voices["bn-coqui-female"]["default"]
     spec = api.get("/openapi.json").json()

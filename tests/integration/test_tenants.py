@@ -154,7 +154,8 @@ def test_a_private_voice_is_seen_and_used_only_by_its_tenant(
         refused = theirs.post(path, json=body)
         assert refused.status_code == 422, path
         assert refused.json()["error"]["code"] == "unknown_voice"
-        assert refused.json()["error"]["message"].endswith("known voices: bn-espeak")
+        known = "known voices: bn-coqui-female, bn-coqui-male, bn-espeak"
+        assert refused.json()["error"]["message"].endswith(known)
 
 
 def test_a_key_added_to_the_file_works_without_a_restart_and_a_broken_file_changes_nothing(
