@@ -58,6 +58,7 @@ bench: setup
 	$(BIN)/python -m bench.longform
 	$(BIN)/python -m bench.fairness
 	$(BIN)/python -m bench.epub_memory
+	$(BIN)/python -m bench.voices_memory
 
 clean:
 	rm -rf $(VENV) .kontho out .pytest_cache .mypy_cache .ruff_cache
