@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -107,9 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
+    # `kill` (SIGTERM) stops the stack as Ctrl-C does: the API, workers and moto server go with it.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "run":
             return run(settings, args.text, args.format)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -198,3 +199,23 @@ def test_make_serve_runs_until_interrupted_and_a_second_worker_can_join(tmp_path
     assert serve.returncode == 0
     assert "set -a && . " in out
     assert "KONTHO_QUEUE_URL=http://127.0.0.1:" in out
+
+
+def test_a_terminated_stack_takes_its_api_workers_and_moto_with_it(tmp_path: Path) -> None:
+    api_port, aws_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "KONTHO_API_PORT": str(api_port),
+        "KONTHO_LOCAL_AWS_PORT": str(aws_port),
+        "KONTHO_LOCAL_STATE_DIR": str(tmp_path / "state"),
+        "KONTHO_LOCAL_WORKERS": "1",
+    }
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "serve"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
+    )
+    wait_for_http(f"http://127.0.0.1:{api_port}/readyz", timeout=60, process=serve)
+    serve.terminate()  # what `kill` sends
+    assert serve.wait(timeout=60) == 0
+    for port in (api_port, aws_port):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
