@@ -137,6 +137,13 @@ def _state_job_request(schema: dict[str, Any]) -> None:
     string_branch(schema["properties"]["webhook_url"])["pattern"] = WEBHOOK_URL_PATTERN
 
 
+def text_with_words(value: str | None) -> str | None:
+    """A text field's value, refused when it is only whitespace."""
+    if value is not None and not value.strip():
+        raise ValueError("must contain text to read aloud, not only whitespace")
+    return value
+
+
 class CreateJobRequest(JobOptions):
     """A job: its text (inline or an upload) and its options."""
 
@@ -167,9 +174,7 @@ class CreateJobRequest(JobOptions):
     @field_validator("text")
     @classmethod
     def _has_words(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must contain text to read aloud, not only whitespace")
-        return value
+        return text_with_words(value)
 
     @model_validator(mode="after")
     def _one_input(self) -> CreateJobRequest:

@@ -35,6 +35,7 @@ from api.models import (
     ErrorResponse,
     JobOut,
     string_branch,
+    text_with_words,
 )
 from api.routes.jobs import CREATED_JOB_LINKS
 from kontho import keys
@@ -96,9 +97,7 @@ class SampleRequest(BaseModel):
     @field_validator("text")
     @classmethod
     def _has_words(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must contain text to read aloud, not only whitespace")
-        return value
+        return text_with_words(value)
 
 
 def _voice_or_404(services: Services, voice_id: str, tenant: str) -> Voice:
