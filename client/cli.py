@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import httpx
 import typer
 from rich.prompt import Confirm
 
@@ -393,7 +394,16 @@ def usage(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except httpx.TransportError as exc:
+        # The API is down or the address is wrong: say so in a line, not a traceback.
+        errors.print(
+            f"[red]error[/red]: cannot reach the kontho API ({type(exc).__name__}: {exc}); is it running, "
+            "and is --url (or KONTHO_URL) right?",
+            highlight=False,
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -336,3 +336,10 @@ def test_make_serve_prints_the_exports_and_restarts_a_worker_that_dies(tmp_path:
     assert serve.returncode == 0, output
     assert f"worker 1 (pid {worker}) exited with code -9" in output
     assert f"worker 1 restarted (pid {restarted})" in output
+
+
+def test_an_api_that_cannot_be_reached_is_one_line_not_a_traceback() -> None:
+    done = _kontho("voices", url=f"http://127.0.0.1:{free_port()}", env={"KONTHO_API_KEY": "k"})
+    assert done.returncode == 1
+    assert "cannot reach the kontho API" in done.stderr
+    assert "Traceback" not in done.stderr
