@@ -14,10 +14,10 @@ from api.errors import ApiError
 from api.models import CreateJobRequest, ErrorBody
 from kontho import keys
 from kontho.ids import is_job_id
-from kontho.jobspec import TextFormat
+from kontho.jobspec import TextFormat, chapter_numbers
 from kontho.schemas import UploadRecord
-from kontho.text.chapters import split_chapters
 from kontho.text.epub import EpubError, EpubReadersBusy, EpubTooLong, read_epub, reading_slot
+from kontho.text.frontend import chapter_count
 from kontho.text.ssml import SsmlInvalid, looks_like_ssml, parse_ssml
 from kontho.voices import Voice
 
@@ -155,7 +155,15 @@ def resolve(body: CreateJobRequest, services: Services, voice: Voice, tenant: st
     if len(job_input.text) > settings.max_text_chars:
         what = f"text has {len(job_input.text):,} characters"
         raise _too_large("text_too_long", field, what, settings.max_text_chars)
-    chapters = len(split_chapters(job_input.text, markdown=job_input.text_format == "markdown"))
+    chapters = chapter_count(job_input.text, job_input.text_format)
     if chapters > settings.max_chapters:
         raise _too_large("too_many_chapters", field, f"text has {chapters:,} chapters", settings.max_chapters)
+    beyond = sorted(n for n in chapter_numbers(body.chapters) if n > chapters)
+    if beyond:
+        raise _unprocessable(
+            "chapter_out_of_range",
+            f"chapters: chapter {beyond[0]:,} is not in the text, which has {chapters:,} chapter"
+            f"{'' if chapters == 1 else 's'} (POST /v1/text/preview numbers them)",
+            "chapters",
+        )
     return job_input

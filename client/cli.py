@@ -137,6 +137,10 @@ def submit(
     speaker_mark: Annotated[
         str | None, typer.Option(help="What follows a speaker's name: ':', '—' or '-' [:]")
     ] = None,
+    chapters: Annotated[
+        str | None,
+        typer.Option(help="Only these chapters, as numbered by the preview: 3,5,7-9 [all]"),
+    ] = None,
     lexicon: Annotated[
         list[str] | None,
         typer.Option(
@@ -176,6 +180,8 @@ def submit(
         options["speaker_mark"] = speaker_mark
     if speed is not None:
         options["speed"] = speed
+    if chapters:
+        options["chapters"] = _chapter_picks(chapters)
     chosen = {"voice": voice, "format": audio_format, "author": author, "loudness": loudness}
     options.update({k: str(v) for k, v in chosen.items() if v is not None})
     if webhook_url is not None:
@@ -408,6 +414,17 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _chapter_picks(text: str) -> list[int | str]:
+    """'3,5,7-9' as the API's chapters: [3, 5, "7-9"]."""
+    picks: list[int | str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if piece.isdigit():
+            picks.append(int(piece))
+        elif piece:
+            picks.append(piece)
+    return picks
 
 
 def _speaker_map(pairs: list[str]) -> dict[str, str]:

@@ -16,7 +16,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 
 class AudioFormat(StrEnum):
@@ -104,6 +104,53 @@ Speakers = Annotated[
 """Dialogue speakers: name → voice id."""
 
 
+MAX_CHAPTER_PICKS = 500
+_CHAPTER_RANGE = r"^[1-9][0-9]{0,5}-[1-9][0-9]{0,5}$"
+
+
+def chapter_numbers(selection: tuple[int | str, ...]) -> frozenset[int]:
+    """The chapter numbers (from 1) a selection names: numbers, and ranges "7-9" with both ends in."""
+    numbers: set[int] = set()
+    for pick in selection:
+        if isinstance(pick, int):
+            numbers.add(pick)
+        else:
+            first, last = (int(end) for end in pick.split("-"))
+            numbers.update(range(first, last + 1))
+    return frozenset(numbers)
+
+
+def _chapter_picks(selection: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    for pick in selection:
+        if isinstance(pick, int) and pick < 1:
+            raise ValueError(f"{pick!r} is not a chapter number (they start at 1)")
+        if isinstance(pick, str):
+            if not re.fullmatch(_CHAPTER_RANGE, pick):
+                raise ValueError(f'{pick[:40]!r} is not a chapter range like "7-9"')
+            first, last = (int(end) for end in pick.split("-"))
+            if first > last:
+                raise ValueError(f"chapter range {pick!r} runs backwards")
+    return selection
+
+
+ChapterSelection = Annotated[
+    tuple[Annotated[int, Strict()] | Annotated[str, Strict()], ...],
+    Field(
+        max_length=MAX_CHAPTER_PICKS,
+        json_schema_extra={
+            "items": {
+                "anyOf": [
+                    {"type": "integer", "minimum": 1},
+                    {"type": "string", "pattern": _CHAPTER_RANGE},
+                ]
+            }
+        },
+    ),
+    AfterValidator(_chapter_picks),
+]
+"""Chapters to render, by their numbers in the text preview: 3, or "7-9"."""
+
+
 class JobOptions(BaseModel):
     """How a job is to be read and delivered; every field has a default. Booleans are strict: JSON's
     true and false only, as the schema says, never 0, 1 or "yes"."""
@@ -143,6 +190,11 @@ class JobOptions(BaseModel):
         default=True, strict=True, description="Read each chapter's heading aloud."
     )
     chapter_files: bool = Field(default=False, strict=True, description="Also one audio file per chapter.")
+    chapters: ChapterSelection = Field(
+        default=(),
+        description='Render only these chapters, by their numbers in the text preview: [3, 5, "7-9"]. All '
+        "when empty.",
+    )
     loudness: Loudness = Field(
         default=Loudness.AUDIOBOOK,
         description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",

@@ -12,6 +12,7 @@ import structlog
 from kontho import keys, metrics
 from kontho.errors import InvalidJob
 from kontho.job_lexicons import load_snapshot
+from kontho.jobspec import chapter_numbers
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, ArtifactKind, AudioResult, JobRecord
 from kontho.settings import Settings
@@ -127,6 +128,7 @@ class Pipeline:
                 speakers=spec.speakers,
                 speaker_mark=spec.speaker_mark,
                 speaker_voices=cast.readings(),
+                chapters=chapter_numbers(spec.chapters) or None,
             )
         except SsmlInvalid as exc:
             raise InvalidJob(f"the job's SSML cannot be read: {exc}") from exc

@@ -98,6 +98,7 @@ class PreviewChunk(BaseModel):
 
 
 class PreviewChapter(BaseModel):
+    number: int = Field(description="Its number among the text's chapters, as a job's chapters names it.")
     title: str | None = Field(description="None for text before the first heading.")
     first_chunk: int
     characters: int = Field(description="Characters the voice will read in this chapter.")
@@ -154,7 +155,9 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
         spoken_characters=prepared.characters,
         estimated_seconds=round(reading + pauses, 1),
         chapters=[
-            PreviewChapter(title=plan.title, first_chunk=plan.first_chunk, characters=characters)
+            PreviewChapter(
+                number=plan.number, title=plan.title, first_chunk=plan.first_chunk, characters=characters
+            )
             for plan, characters in zip(prepared.chapters, spoken, strict=True)
         ],
         chunks=[

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -55,6 +55,8 @@ class VoiceReading:
 class ChapterPlan:
     title: str | None
     first_chunk: int
+    number: int = 0
+    """Its place among the text's chapters, from 1: what a job's ``chapters`` selection names."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class _Assembly:
         self._pause_before = 0
         self._marks: list[str] = []
         self._places_done: set[int] = set()
+        self.chapter_number = 0
 
     def _events_at(self, place: int) -> tuple[int, list[str]]:
         """The silence and marks at ``place``, once: a place ends one run and starts the next."""
@@ -146,7 +149,7 @@ class _Assembly:
 
     def _add_chunks(self, start: int, end: int, planned: list[Chunk], chapter: Chapter, opens: bool) -> None:
         if opens:
-            self.chapters.append(ChapterPlan(chapter.title, len(self.chunks)))
+            self.chapters.append(ChapterPlan(chapter.title, len(self.chunks), self.chapter_number))
             self._paragraph = -1
         starts_paragraph = opens or "\n" in self.body[self.chunks[-1].end : planned[0].start]
         base = self._paragraph + 1 if starts_paragraph else self._paragraph
@@ -192,6 +195,13 @@ class _Assembly:
             self.chunks[-1] = replace(last, boundary=Boundary.END, marks_after=tuple(self._marks))
 
 
+def chapter_count(text: str, text_format: TextFormat) -> int:
+    """How many chapters ``text`` has, numbered as ``prepare`` and the preview number them."""
+    if text_format == "ssml":
+        return 1
+    return len(split_chapters(text, markdown=text_format == "markdown"))
+
+
 def prepare(
     text: str,
     max_chars: int,
@@ -205,6 +215,7 @@ def prepare(
     speakers: Mapping[str, str] | None = None,
     speaker_mark: str = ":",
     speaker_voices: Mapping[str, VoiceReading] | None = None,
+    chapters: Collection[int] | None = None,
 ) -> PreparedText:
     """The chunks a voice will read, chapter by chapter, and what it cannot read.
 
@@ -215,6 +226,7 @@ def prepare(
     ``speakers`` (name → voice id) makes labelled paragraphs, or SSML ``<voice>`` spans, dialogue turns
     (kontho/text/speakers.py): their chunks carry the speaker and the voice, and are read for that voice
     (``speaker_voices``, by voice id; the job's voice's ``vocabulary`` where a voice is not there).
+    ``chapters`` (numbers from 1, in the text's order) reads only those chapters.
     """
     speakers = speakers or {}
     doc = parse_ssml(text) if text_format == "ssml" else None
@@ -250,7 +262,10 @@ def prepare(
         return readers[voice]
 
     assembly = _Assembly(body, events, speakers)
-    for chapter in chapter_spans:
+    for number, chapter in enumerate(chapter_spans, start=1):
+        if chapters is not None and number not in chapters:
+            continue
+        assembly.chapter_number = number
         start = chapter.start if read_titles else chapter.heading_end
         places = [start, *events.cuts(start, chapter.end), chapter.end]
         opened = False
