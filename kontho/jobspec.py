@@ -16,7 +16,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 
 class AudioFormat(StrEnum):
@@ -133,8 +133,15 @@ def _chapter_picks(selection: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return selection
 
 
+def _not_a_bool(value: object) -> object:
+    # JSON's true is no chapter number, though Python would take it for 1; 3.0 is JSON's 3.
+    if isinstance(value, bool):
+        raise ValueError("a chapter number is an integer, not true or false")
+    return value
+
+
 ChapterSelection = Annotated[
-    tuple[Annotated[int, Strict()] | Annotated[str, Strict()], ...],
+    tuple[Annotated[int, BeforeValidator(_not_a_bool)] | Annotated[str, Strict()], ...],
     Field(
         max_length=MAX_CHAPTER_PICKS,
         json_schema_extra={
