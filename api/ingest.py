@@ -7,7 +7,7 @@ later, and the worker sees one input form only: Markdown whose headings are the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from api.deps import Services
 from api.errors import ApiError
@@ -15,8 +15,9 @@ from api.models import CreateJobRequest, ErrorBody
 from kontho import keys
 from kontho.ids import is_job_id
 from kontho.jobspec import TextFormat, chapter_numbers
-from kontho.schemas import UploadRecord
+from kontho.schemas import COVER_CONTENT_TYPES, UploadRecord
 from kontho.text.epub import EpubError, EpubReadersBusy, EpubTooLong, read_epub, reading_slot
+from kontho.text.epub_extras import BookExtras, read_book_extras
 from kontho.text.frontend import chapter_count
 from kontho.text.ssml import SsmlInvalid, looks_like_ssml, parse_ssml
 from kontho.voices import Voice
@@ -33,6 +34,8 @@ class JobInput:
     title: str | None
     author: str | None
     upload: str | None
+    extras: BookExtras = field(default_factory=BookExtras)
+    """An EPUB's cover and year."""
 
 
 def _unprocessable(code: str, message: str, field: str = "upload") -> ApiError:
@@ -75,6 +78,7 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
                 book = read_epub(
                     data, skip_front_matter=body.skip_front_matter, max_chars=settings.max_text_chars
                 )
+                extras = read_book_extras(data, settings.max_cover_bytes)
         except EpubReadersBusy as exc:
             wait = exc.retry_after_seconds
             message = f"the server is reading as many EPUBs as it can at once; try again in {wait} seconds"
@@ -86,7 +90,11 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
             raise _too_large("text_too_long", "upload", what, exc.limit) from exc
         except EpubError as exc:
             raise _unprocessable("invalid_epub", f"the upload is not a readable EPUB: {exc}") from exc
-        return JobInput(book.to_markdown(), "markdown", book.title, book.author, upload.id)
+        return JobInput(book.to_markdown(), "markdown", book.title, book.author, upload.id, extras)
+    if upload.content_type in COVER_CONTENT_TYPES:
+        raise _unprocessable(
+            "upload_not_text", f"the upload is {upload.content_type}, a cover; name it as cover_upload"
+        )
     data = services.store.get_bytes(keys.upload_file(upload.tenant, upload.id)) or b""
     try:
         text = data.decode("utf-8-sig")

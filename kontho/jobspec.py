@@ -235,6 +235,17 @@ class JobOptions(BaseModel):
         pattern=r"^[hH][tT][tT][pP][sS]?://",
         description="Receives a signed POST when the job completes, fails or is cancelled (see the README).",
     )
+    year: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{4}$",
+        description="Year in the M4B's and MP3's tags; an EPUB's dc:date if absent.",
+    )
+    cover_upload: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Id of an upload (POST /v1/uploads) holding a JPEG or PNG cover for the M4B's and MP3's "
+        "tags; it wins over an EPUB's own cover.",
+    )
 
 
 class JobSpec(JobOptions):

@@ -70,6 +70,11 @@ def job_audio(tenant: str, job_id: str, extension: str) -> str:
     return job_prefix(tenant, job_id) + f"audio.{extension}"
 
 
+def job_cover(tenant: str, job_id: str, extension: str) -> str:
+    """The book's cover, checked at submit: ``jpg`` or ``png``."""
+    return job_prefix(tenant, job_id) + f"cover.{extension}"
+
+
 def job_chunks_prefix(tenant: str, job_id: str) -> str:
     return job_prefix(tenant, job_id) + "chunks/"
 

@@ -83,7 +83,9 @@ class Artifact(BaseModel):
 
 JobPurpose = Literal["programme", "sample"]
 
-UploadContentType = Literal["application/epub+zip", "text/plain", "text/markdown"]
+UploadContentType = Literal["application/epub+zip", "text/plain", "text/markdown", "image/jpeg", "image/png"]
+COVER_CONTENT_TYPES = frozenset({"image/jpeg", "image/png"})
+"""Uploads that can only be a job's cover (``cover_upload``), never its text."""
 
 
 class JobUsage(BaseModel):

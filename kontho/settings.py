@@ -186,6 +186,11 @@ class Settings(BaseSettings):
     zoo_download_timeout_seconds: float = Field(
         default=1800.0, gt=0, le=86_400, description="Longest a zoo model's download may take."
     )
+    max_cover_bytes: int = Field(
+        default=5_000_000,
+        ge=1,
+        description="Largest cover image (an EPUB's, or a cover_upload's JPEG or PNG), bytes.",
+    )
 
     @model_validator(mode="after")
     def _heartbeat_beats_the_timeout(self) -> Settings:

@@ -26,6 +26,8 @@ from worker.artifacts import CONTENT_TYPES, ArtifactFile, upload, upload_manifes
 from worker.audio.assemble import WavAssembler
 from worker.audio.encode import CHAPTERED, EncodeOptions, add_metadata, encode, write_chapters
 from worker.audio.master import Master, Mastered
+from worker.audio.tags import tag_audiobook
+from worker.book_tags import book_tags
 from worker.cast import Cast
 from worker.checkpoints import Checkpoints
 from worker.engines import Engine, load_engine
@@ -286,6 +288,7 @@ class Pipeline:
         if fmt in CHAPTERED:
             metadata = write_chapters(folder / "chapters.txt", programme.chapters, spec.title, spec.author)
             encoded = add_metadata(encoded, folder / f"audio.{fmt.value}", fmt, spec.title, metadata)
+            tag_audiobook(encoded, fmt, book_tags(self._store, record, programme.chapters))
         elif spec.title:
             encoded = add_metadata(encoded, folder / f"audio.{fmt.value}", fmt, spec.title, None)
         key = keys.job_audio(record.tenant, record.id, fmt.value)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from api import idempotency, ingest, limits, listing
 from api.auth import TenantDep
+from api.covers import job_cover
 from api.deps import ServicesDep, voice_or_422
 from api.dialogue import speaker_voices
 from api.downloads import artifact_download_name, download_name
@@ -133,6 +134,7 @@ def create_job(
     if body.webhook_url is not None and not services.settings.webhook_allow_private:
         _refuse_a_private_address(body.webhook_url)
     job_input = ingest.resolve(body, services, voice_spec, tenant.id)
+    cover = job_cover(services, body.cover_upload, tenant.id, job_input.extras.cover)
     speaker_voices(services, tenant.id, job_input.text, job_input.text_format, body.speakers)
     lexicons = job_lexicons(services, tenant.id, body.lexicons)
     job_id = new_job_id()
@@ -155,6 +157,7 @@ def create_job(
             "text_format": job_input.text_format,
             "title": body.title or _clip(job_input.title),
             "author": body.author or _clip(job_input.author),
+            "year": body.year or job_input.extras.year,
             "lexicon_versions": {lexicon.name: lexicon.digest for lexicon in lexicons},
         }
     )
@@ -172,6 +175,9 @@ def create_job(
     try:
         if lexicons:  # stored before the job is queued, so no worker ever looks for it in vain
             save_snapshot(services.store, tenant.id, job_id, lexicons)
+        if cover is not None:  # like the lexicons: in place before any worker looks for it
+            key = keys.job_cover(tenant.id, job_id, cover.extension)
+            services.store.put_bytes(key, cover.data, cover.content_type)
         services.life.submit(record, job_input.text, services.queue)
     except Exception:
         limits.release_submit(services.usage, tenant, record.text_chars)

@@ -15,7 +15,7 @@ from api.ingest import find_upload
 from api.models import CreateUploadRequest, ErrorBody, ErrorResponse, UploadOut
 from kontho import keys
 from kontho.ids import ID_LENGTH, new_job_id
-from kontho.schemas import UploadRecord
+from kontho.schemas import COVER_CONTENT_TYPES, UploadRecord
 from kontho.settings import Settings
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
@@ -57,7 +57,8 @@ def create_upload(
     body: CreateUploadRequest, services: ServicesDep, response: Response, tenant: TenantDep
 ) -> UploadOut:
     """A presigned S3 URL to PUT one input file to; then name the upload's id in POST /v1/jobs."""
-    limit = services.settings.max_upload_bytes
+    cover = body.content_type in COVER_CONTENT_TYPES
+    limit = services.settings.max_cover_bytes if cover else services.settings.max_upload_bytes
     if body.bytes > limit:
         raise ApiError(
             413,

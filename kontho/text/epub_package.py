@@ -70,6 +70,11 @@ class Package:
     """Every entry of the table of contents that names a document, in reading order, a section first."""
     guide: dict[str, str]
     """EPUB 2 guide: a document's key → the type of the first reference to it, lowercased."""
+    date: str | None = None
+    """The first ``dc:date``, as written (``2019``, ``2019-03-01``, ...)."""
+    cover: str | None = None
+    """Where the archive holds the cover image: the EPUB 3 ``cover-image`` item, else EPUB 2's
+    ``<meta name="cover">`` item; None when the book names none."""
 
 
 class EpubArchive:
@@ -172,6 +177,7 @@ class EpubArchive:
             if (target := _resolve(ref.get("href") or "", documents, [""])) is not None:
                 guide.setdefault(target[0], (ref.get("type") or "").lower())
         metadata = opf.find("{*}metadata")
+        cover = _cover_item(items, metadata)
         return Package(
             title=_metadata(metadata, "title"),
             author=_metadata(metadata, "creator"),
@@ -179,6 +185,8 @@ class EpubArchive:
             spine=spine,
             contents=contents,
             guide=guide,
+            date=_metadata(metadata, "date"),
+            cover=None if cover is None else normpath(join(opf_dir, unquote(cover.get("href")))),
         )
 
     def _tree(self, path: str) -> Any:
@@ -234,6 +242,15 @@ class EpubArchive:
             title = " ".join("".join(label.itertext()).split()) if label is not None else ""
             entries.append((content.get("src", "") if content is not None else "", title))
         return _resolved(entries, documents, [dirname(normpath(href)), ""])
+
+
+def _cover_item(items: dict[Any, Any], metadata: Any) -> Any:
+    """The manifest item of the cover image: EPUB 3 marks it, EPUB 2 names its id in a meta."""
+    marked = next((i for i in items.values() if "cover-image" in (i.get("properties") or "").split()), None)
+    if marked is not None or metadata is None:
+        return marked
+    named = next((m.get("content") for m in metadata.iter("{*}meta") if m.get("name") == "cover"), None)
+    return items.get(named)
 
 
 def _malformed(detail: str) -> EpubError:

@@ -10,6 +10,9 @@ from pathlib import Path
 from kontho.errors import EncodeFailed
 from kontho.jobspec import AudioFormat
 
+LANGUAGE = "ben"
+"""Bangla (``bn``) as ISO 639-2: the code MP4 tracks and ID3's TLAN take."""
+
 _CODEC_ARGS: dict[AudioFormat, list[str]] = {
     AudioFormat.MP3: ["-c:a", "libmp3lame"],
     AudioFormat.WAV: ["-c:a", "pcm_s16le"],
@@ -96,7 +99,8 @@ def add_metadata(
         args += ["-i", str(metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
     args += ["-c", "copy"]
     if fmt is AudioFormat.M4B:
-        args += ["-f", "ipod"]
+        # MP4 keeps a language only on the track: that is where players and ffprobe read it.
+        args += ["-f", "ipod", "-metadata:s:a:0", f"language={LANGUAGE}"]
     if title:
         args += ["-metadata", f"title={title}"]
     args += ["-metadata", "language=ben", str(out_path)]
