@@ -11,6 +11,7 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kontho.ids import ID_PATTERN
 from kontho.jobspec import AudioFormat, JobOptions, JobSpec
 from kontho.schemas import (
     JobError,
@@ -29,7 +30,6 @@ from kontho.webhook_address import form_problem
 # asks). Where the API refuses with a message of its own (api/ingest.py, the routes), the pattern is only
 # stated (json_schema_extra), not enforced a second time with pydantic's message.
 
-ID_PATTERN = r"^[0-9a-hjkmnp-tv-z]{26}$"
 """A job's or an upload's id (kontho.ids.is_job_id): 26 characters of Crockford base32."""
 
 TEXT_CHARACTERS_PATTERN = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"

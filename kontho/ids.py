@@ -10,6 +10,8 @@ import time
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _ID_RE = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")
 ID_LENGTH = 26
+ID_PATTERN = r"^[0-9a-hjkmnp-tv-z]{26}$"
+"""What a job or upload id looks like: ``ID_LENGTH`` characters of ``ALPHABET``."""
 
 
 def new_job_id(now_ms: int | None = None) -> str:

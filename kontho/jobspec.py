@@ -18,6 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
+from kontho.ids import ID_PATTERN
+
 
 class AudioFormat(StrEnum):
     MP3 = "mp3"
@@ -243,6 +245,8 @@ class JobOptions(BaseModel):
     cover_upload: str | None = Field(
         default=None,
         max_length=64,
+        # Stated, not enforced: an id of any other form is refused as an upload that does not exist.
+        json_schema_extra={"anyOf": [{"type": "string", "pattern": ID_PATTERN}, {"type": "null"}]},
         description="Id of an upload (POST /v1/uploads) holding a JPEG or PNG cover for the M4B's and MP3's "
         "tags; it wins over an EPUB's own cover.",
     )

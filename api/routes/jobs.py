@@ -18,7 +18,6 @@ from api.downloads import artifact_download_name, download_name
 from api.errors import ApiError
 from api.lexicon_choice import job_lexicons
 from api.models import (
-    ID_PATTERN,
     ArtifactOut,
     AudioOut,
     CreateJobRequest,
@@ -29,7 +28,7 @@ from api.models import (
     ResultOut,
 )
 from kontho import keys
-from kontho.ids import ID_LENGTH, is_job_id, new_job_id
+from kontho.ids import ID_LENGTH, ID_PATTERN, is_job_id, new_job_id
 from kontho.job_lexicons import save_snapshot
 from kontho.jobspec import MAX_TITLE_LENGTH, JobOptions, JobSpec
 from kontho.schemas import JobPurpose, JobRecord, JobState, JobUsage

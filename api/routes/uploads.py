@@ -33,8 +33,10 @@ def document_limits(schema: dict[str, Any], settings: Settings) -> None:
     """State this deployment's upload size limit in its OpenAPI schema, as the route enforces it."""
     size = schema["components"]["schemas"]["CreateUploadRequest"]["properties"]["bytes"]
     size["maximum"] = settings.max_upload_bytes
+    cover = min(settings.max_cover_bytes, settings.max_upload_bytes)
     size["description"] = (
-        f"{size.get('description', '')} At most {settings.max_upload_bytes:,} bytes.".strip()
+        f"{size.get('description', '')} At most {settings.max_upload_bytes:,} bytes; a cover image "
+        f"(image/jpeg, image/png) at most {cover:,}.".strip()
     )
 
 
@@ -58,7 +60,9 @@ def create_upload(
 ) -> UploadOut:
     """A presigned S3 URL to PUT one input file to; then name the upload's id in POST /v1/jobs."""
     cover = body.content_type in COVER_CONTENT_TYPES
-    limit = services.settings.max_cover_bytes if cover else services.settings.max_upload_bytes
+    settings = services.settings
+    # A cover is held to the smaller of the two limits: it is an upload, and a cover.
+    limit = min(settings.max_cover_bytes, settings.max_upload_bytes) if cover else settings.max_upload_bytes
     if body.bytes > limit:
         raise ApiError(
             413,

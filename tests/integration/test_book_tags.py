@@ -1,8 +1,5 @@
 """A book's cover and tags in its M4B and MP3: from the EPUB, or from a cover upload the job names."""
 
-# mutagen's ID3 methods carry no annotations.
-# mypy: disallow-untyped-calls=False
-
 from __future__ import annotations
 
 import io

@@ -6,6 +6,7 @@ cancel and erase it) and those schemathesis infers. The app talks to a moto serv
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -22,13 +23,13 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
 
 from api.app import create_app
-from api.models import ID_PATTERN
 from api.routes.usage import MAX_DAYS
 from devstack.motoserver import MotoServer, free_port
 from devstack.provision import provision
 from kontho import keys
 from kontho.aws import s3_client
-from kontho.jobspec import LEXICON_NAME_PATTERN, MAX_LEXICONS_PER_JOB
+from kontho.ids import ID_PATTERN
+from kontho.jobspec import LEXICON_NAME_PATTERN, MAX_CHAPTER_PICKS, MAX_LEXICONS_PER_JOB
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
 from kontho.tenants import LOCAL_TENANT
@@ -43,6 +44,8 @@ _SETTINGS = Settings(
     queue_name="kontho-fuzz.fifo",
     dlq_name="kontho-fuzz-dlq.fifo",
     max_upload_bytes=1_000_000,
+    # The schema states one size limit for every upload: here a cover's is the same.
+    max_cover_bytes=1_000_000,
     # Small, so the coverage phase's boundary texts (the limit, and one past it for the 413) are cheap.
     max_text_chars=500,
     # A second voice that declares its character set, so the schema's rule for what each voice can read
@@ -94,7 +97,8 @@ def usage_range_as_documented(context: Any, case: Any) -> bool:
 # Two rules hold between a request and what came before it, which no schema can state. The hooks below
 # make each generated case keep them, changing no value from valid to invalid or back:
 # - an upload id must name an upload of the tenant's whose file has arrived (422 otherwise, as a body
-#   field naming nothing is): a well-formed id is replaced by one that does (_RECEIVED_UPLOAD);
+#   field naming nothing is): a well-formed id is replaced by one that does (_RECEIVED_UPLOAD), a text
+#   for "upload" and a PNG for "cover_upload";
 # - an Idempotency-Key names one request: reused with another body it is a 422. Each key is made the
 #   body's own, so a repeated key with the same body is still a replay;
 # - the lexicons a job or a preview names must be the tenant's: a valid list of names becomes the one
@@ -119,6 +123,25 @@ def _names_lexicons(value: object) -> bool:
     )
 
 
+def _picks_chapters(value: object) -> bool:
+    """A chapter selection of the schema's form; which chapters a text has, or a range's order, the schema
+    cannot state (tests/integration/test_text_preview.py checks both 422s)."""
+    if not isinstance(value, list) or not 0 < len(value) <= MAX_CHAPTER_PICKS:
+        return False
+    return all(
+        (isinstance(v, int | float) and not isinstance(v, bool) and v == int(v) and v >= 1)
+        or (isinstance(v, str) and re.fullmatch(r"[1-9][0-9]{0,5}-[1-9][0-9]{0,5}", v))
+        for v in value
+    )
+
+
+def _cover_that_exists(case: Any) -> None:
+    # At call time, not when the case is made: the coverage phase makes its cases before moto runs.
+    cover = case.body.get("cover_upload") if isinstance(case.body, dict) else None
+    if isinstance(cover, str) and _ID.fullmatch(cover):
+        case.body = {**case.body, "cover_upload": _RECEIVED_UPLOAD["cover"]}
+
+
 def _is_ssml(body: dict[str, Any]) -> bool:
     """Valid SSML whose <voice name>s (if any) name only the body's speakers."""
     try:
@@ -138,6 +161,8 @@ def requests_keep_to_their_history(context: Any, case: Any) -> Any:
         case.body = {**case.body, "lexicons": [_LEXICON]}
     if isinstance(case.body, dict) and case.body.get("text_format") == "ssml" and not _is_ssml(case.body):
         case.body = {**case.body, "text_format": "plain"}
+    if isinstance(case.body, dict) and _picks_chapters(case.body.get("chapters")):
+        case.body = {**case.body, "chapters": [1]}  # every text has a first chapter
     speakers = case.body.get("speakers") if isinstance(case.body, dict) else None
     if isinstance(speakers, dict) and all(isinstance(v, str) for v in speakers.values()):
         case.body = {**case.body, "speakers": dict.fromkeys(speakers, "bn-espeak")}
@@ -158,15 +183,24 @@ def _moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with MotoServer(_PORT, log_path=tmp_path_factory.mktemp("fuzz") / "moto.log"):
         provision(_SETTINGS)
         _RECEIVED_UPLOAD["id"] = _received_upload("নদীর ধারে একটি গ্রাম।\n".encode())
+        _RECEIVED_UPLOAD["cover"] = _received_upload(_png(), "image/png")
         with TestClient(create_app(_SETTINGS), headers=AUTH) as api:
             entries = {"entries": [{"grapheme": "গ্রাম", "alias": "গাঁ"}]}
             api.put(f"/v1/lexicons/{_LEXICON}", json=entries).raise_for_status()
         yield
 
 
-def _received_upload(data: bytes) -> str:
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _received_upload(data: bytes, content_type: str = "text/plain") -> str:
     with TestClient(create_app(_SETTINGS), headers=AUTH) as api:
-        upload = api.post("/v1/uploads", json={"content_type": "text/plain", "bytes": len(data)}).json()
+        upload = api.post("/v1/uploads", json={"content_type": content_type, "bytes": len(data)}).json()
     httpx.put(upload["url"], content=data, headers=upload["headers"]).raise_for_status()
     return str(upload["id"])
 
@@ -179,12 +213,16 @@ def _received_upload(data: bytes) -> str:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_every_check_on_every_operation(case: Any) -> None:
+    _cover_that_exists(case)
     case.call_and_validate(headers=AUTH)
 
 
 class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
     def get_call_kwargs(self, case: Any) -> dict[str, Any]:
         return {"headers": AUTH}
+
+    def before_call(self, case: Any) -> None:
+        _cover_that_exists(case)
 
     def teardown(self) -> None:
         # Lexicon names are the client's: what one example created must not be there for the next.

@@ -20,7 +20,6 @@ from api.app import create_app
 from api.errors import ApiError
 from api.ingest import check_characters, check_readable
 from api.models import (
-    ID_PATTERN,
     NOT_BLANK_PATTERN,
     READABLE_PATTERN,
     TEXT_CHARACTERS_PATTERN,
@@ -29,7 +28,7 @@ from api.models import (
     string_branch,
     webhook_url_form_problem,
 )
-from kontho.ids import is_job_id, new_job_id
+from kontho.ids import ID_PATTERN, is_job_id, new_job_id
 from kontho.settings import Settings
 from kontho.voices import Voice
 from kontho.webhook_address import url_problem

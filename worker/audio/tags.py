@@ -14,9 +14,6 @@ Where each lands:
   frames under one ordered CTOC, each with its title, when ffmpeg did not write them.
 """
 
-# mutagen's frame classes and ID3 methods carry no annotations.
-# mypy: disallow-untyped-calls=False
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
