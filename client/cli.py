@@ -137,6 +137,19 @@ def submit(
     speaker_mark: Annotated[
         str | None, typer.Option(help="What follows a speaker's name: ':', '—' or '-' [:]")
     ] = None,
+    cover: Annotated[
+        Path | None,
+        typer.Option(
+            "--cover",
+            "--cover-upload",
+            exists=True,
+            dir_okay=False,
+            help="A JPEG or PNG cover for the M4B or MP3 [an EPUB's own]",
+        ),
+    ] = None,
+    year: Annotated[
+        str | None, typer.Option(help="Year in the audio's tags, four digits [an EPUB's date]")
+    ] = None,
     chapters: Annotated[
         str | None,
         typer.Option(help="Only these chapters, as numbered by the preview: 3,5,7-9 [all]"),
@@ -186,10 +199,15 @@ def submit(
     options.update({k: str(v) for k, v in chosen.items() if v is not None})
     if webhook_url is not None:
         options["webhook_url"] = webhook_url
+    if year is not None:
+        options["year"] = year
     failed = False
     submitted: dict[str, str] = {}
     jobs: list[dict[str, Any]] = []
     with client_for(url, api_key) as client:
+        if cover is not None:  # one upload, named by every job
+            kind = "image/png" if cover.suffix.lower() == ".png" else "image/jpeg"
+            options["cover_upload"] = or_exit(lambda: client.upload(cover, kind))
         for item in inputs:
             try:
                 if item.text is not None:

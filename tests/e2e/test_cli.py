@@ -343,3 +343,28 @@ def test_an_api_that_cannot_be_reached_is_one_line_not_a_traceback() -> None:
     assert done.returncode == 1
     assert "cannot reach the kontho API" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_submit_with_a_cover_and_a_year_tags_the_mp3(stack: LocalStack, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from tests.ffprobe import probe
+
+    cover = tmp_path / "cover.png"
+    Image.new("RGB", (16, 16), (20, 120, 60)).save(cover)
+    script = tmp_path / "পর্ব.txt"
+    script.write_text("আজ আমরা নদীর গল্প বলব।\n", encoding="utf-8")
+    submitted = _kontho(
+        *("submit", str(script), "--format", "mp3", "--cover", str(cover), "--year", "2026", "--wait"),
+        url=stack.api_url,
+    )
+    assert submitted.returncode == 0, submitted.stderr
+    job_id = submitted.stdout.split()[0]
+    done = _kontho("download", job_id, "-o", str(tmp_path / "out"), url=stack.api_url)
+    assert done.returncode == 0, done.stderr
+    (mp3,) = (tmp_path / "out" / job_id).glob("*.mp3")
+    found = probe(mp3, "-show_streams", "-show_format")
+    (picture,) = [s for s in found["streams"] if s["codec_type"] == "video"]
+    assert picture["disposition"]["attached_pic"] == 1
+    assert (picture["width"], picture["height"]) == (16, 16)
+    assert found["format"]["tags"]["date"] == "2026"
