@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, TimeoutError) as exc:
         print(f"\nkontho: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Stopped before the stack was up (or while `run` waited): it has been taken down already.
+        print("\nkontho: stopped", file=sys.stderr)
+        return 0 if args.command == "serve" else 130
 
 
 if __name__ == "__main__":
