@@ -93,7 +93,9 @@ class LexiconStore:
     def delete(self, tenant: str, name: str) -> bool:
         """Remove the lexicon; False when there was none."""
         key = keys.lexicon(tenant, name)
-        if self._store.size_of(key) is None:
+        # A GET, not a HEAD: a HEAD's 404 cannot tell a missing lexicon from a missing bucket, and a
+        # vanished bucket must be an outage (503), not "no such lexicon".
+        if self._store.get_bytes(key) is None:
             return False
         self._store.delete(key)
         return True
