@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import re
+import tempfile
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,12 +33,27 @@ from kontho.ids import ID_PATTERN
 from kontho.jobspec import LEXICON_NAME_PATTERN, MAX_CHAPTER_PICKS, MAX_LEXICONS_PER_JOB
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
-from kontho.tenants import LOCAL_TENANT
+from kontho.tenants import LOCAL_KEY, LOCAL_TENANT, LOCAL_WEBHOOK_SECRET, Tenant, TenantFile, key_hash
 from kontho.text.ssml import SsmlInvalid, parse_ssml
 from kontho.usage import today
 from tests.conftest import AUTH
 
 _PORT = free_port()
+# The local tenant without its 600 requests a minute: the fuzzer sends more than that, and a 429 is the
+# rate limit's answer, not the route's (tests/integration/test_limits.py checks the limit).
+_KEYS = Path(tempfile.mkdtemp()) / "keys.json"
+_KEYS.write_text(
+    TenantFile(
+        tenants=[
+            Tenant(
+                id=LOCAL_TENANT,
+                key_sha256=[key_hash(LOCAL_KEY)],
+                webhook_secret=LOCAL_WEBHOOK_SECRET,
+                requests_per_minute=1_000_000,
+            )
+        ]
+    ).model_dump_json()
+)
 _SETTINGS = Settings(
     aws_endpoint_url=f"http://127.0.0.1:{_PORT}",
     bucket="kontho-fuzz",
@@ -56,6 +72,7 @@ _SETTINGS = Settings(
     # and the fuzzer checks the form with the policy lifted. tests/integration/test_webhook_url_policy.py
     # checks the policy.
     webhook_allow_private=True,
+    api_keys_file=str(_KEYS),
     # Small, so a lexicon at the entry limit fits in a request body of this deployment's size.
     lexicon_max_entries=10,
     lexicon_max_alias_chars=50,
