@@ -118,6 +118,9 @@ def submit(
     ] = None,
     subtitles: Annotated[bool, typer.Option(help="Also SRT, WebVTT and sentence marks")] = False,
     chapter_files: Annotated[bool, typer.Option(help="Also one audio file per chapter")] = False,
+    reuse: Annotated[
+        bool, typer.Option(help="Reuse chunks earlier jobs rendered alike; --no-reuse renders all anew")
+    ] = True,
     read_chapter_titles: Annotated[bool, typer.Option(help="Read each chapter's heading aloud")] = True,
     text_format: Annotated[
         TextFormat | None,
@@ -182,6 +185,7 @@ def submit(
     options: dict[str, Any] = {
         "subtitles": subtitles,
         "chapter_files": chapter_files,
+        "reuse": reuse,
         "read_chapter_titles": read_chapter_titles,
         "skip_front_matter": skip_front_matter,
     }

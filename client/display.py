@@ -175,6 +175,11 @@ def status_lines(job: dict[str, Any], phase: str) -> list[str]:
         field("phase", phase)
     chunks = f"{p['done']}/{p['total']} chunks ({p['percent']:.1f}%)"
     field("progress", chunks + (f", chapter {p['chapter']}/{p['chapters']}" if p["chapters"] else ""))
+    if p.get("reused"):
+        field("reused", f"{p['reused']} chunks from the cache")
+    if usage.get("characters_synthesized") is not None and job["status"] == "completed":
+        synthesized, submitted = usage["characters_synthesized"], usage["characters"]
+        field("read", f"{synthesized:,} of {submitted:,} characters synthesized")
     field("audio", duration(p["audio_seconds"]))
     if job["status"] == "running" and p.get("eta_seconds"):
         field("eta", duration(p["eta_seconds"]))

@@ -204,6 +204,12 @@ class JobOptions(BaseModel):
         description='Render only these chapters, by their numbers in the text preview: [3, 5, "7-9"]. All '
         "when empty.",
     )
+    reuse: bool = Field(
+        default=True,
+        strict=True,
+        description="Reuse chunks the tenant's earlier jobs rendered with the same text, voice and settings "
+        "(the audio is identical); false renders every chunk afresh.",
+    )
     loudness: Loudness = Field(
         default=Loudness.AUDIOBOOK,
         description="audiobook: -18 LUFS; podcast: -16 LUFS (true peak -1.5 dBTP); off: as rendered.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -104,6 +106,45 @@ class JobStore:
             if _is_missing(exc):
                 return None
             raise
+
+    @aws_retry(StorageUnavailable)
+    def last_modified(self, key: str) -> datetime | None:
+        """When the object was last written, or None when there is no such object; reads no content."""
+        try:
+            return self._s3.head_object(Bucket=self.bucket, Key=key)["LastModified"]
+        except ClientError as exc:
+            if _is_missing(exc):
+                return None
+            raise
+
+    @aws_retry(StorageUnavailable)
+    def rewrite_in_place(self, key: str, content_type: str, tagging: str) -> bool:
+        """Copy the object onto itself with ``tagging``: S3 counts lifecycle age from the last write, so
+        this restarts the object's expiry clock. False when the object is gone."""
+        try:
+            self._s3.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={"Bucket": self.bucket, "Key": key},
+                MetadataDirective="REPLACE",
+                ContentType=content_type,
+                TaggingDirective="REPLACE",
+                Tagging=tagging,
+            )
+        except ClientError as exc:
+            if _is_missing(exc):
+                return False
+            raise
+        return True
+
+    @aws_retry(StorageUnavailable)
+    def delete_keys(self, names: Iterable[str]) -> int:
+        """Remove the named objects, a thousand per request; those already gone are no error."""
+        names = list(names)
+        for start in range(0, len(names), 1000):
+            batch = [{"Key": name} for name in names[start : start + 1000]]
+            self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})  # type: ignore[typeddict-item]
+        return len(names)
 
     def presign_put(self, key: str, content_type: str, content_length: int, expires_seconds: int) -> str:
         """A URL that accepts one PUT of exactly ``content_length`` bytes of ``content_type``."""

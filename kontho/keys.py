@@ -7,7 +7,7 @@ job id alone: a query that forgets the tenant has no key to build.
 tenants/{t}/jobs/{id}/job.json        the job record: request, status, progress, result
 tenants/{t}/jobs/{id}/input.txt       the submitted text, UTF-8
 tenants/{t}/jobs/{id}/audio.{ext}     the finished programme
-tenants/{t}/jobs/{id}/chunks/{digest}.wav   one rendered chunk (resume checkpoint; tagged for expiry)
+tenants/{t}/jobs/{id}/chunks.json   the digests of the chunks the job reads (what an erase removes)
 tenants/{t}/jobs/{id}/subtitles.srt, subtitles.vtt, marks.json, manifest.json   timings, artifact list
 tenants/{t}/jobs/{id}/chapters/{nnnn}.{ext}   one file per chapter, when the job asks
 tenants/{t}/jobs/{id}/lexicons.json  the job's lexicons as submitted (what every attempt reads)
@@ -19,6 +19,7 @@ tenants/{t}/active/{id}.{lane}        one empty object per job queued or running
 tenants/{t}/active-samples/{id}.{lane}   the same for voice samples, counted apart (lanes from 1000)
 tenants/{t}/samples/{sha256}.json     which job rendered a voice sample of that voice, text and options
 tenants/{t}/lexicons/{name}.json      a pronunciation lexicon: its entries, digest, times
+tenants/{t}/chunks/{digest}.wav       one rendered chunk, shared by the tenant's jobs (tagged for expiry)
 usage/{t}/{yyyy-mm-dd}.json           the tenant's totals for one UTC day (kept longer than jobs)
 idempotency/{t}/{sha256 of the key}.json   which job an Idempotency-Key created (conditional write)
 ```
@@ -37,8 +38,18 @@ _INVERT = str.maketrans(ALPHABET, ALPHABET[::-1])
 # As kontho.jobspec.LEXICON_NAME_PATTERN (keys import nothing of what they key).
 _LEXICON_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
-CHECKPOINT_TAG = "kontho-kind=checkpoint"
-"""S3 object tag on chunk checkpoints: lifecycle rules expire them by tag (S3 has no prefix wildcards)."""
+CHUNK_CACHE_DAYS = (7, 14, 30)
+"""Days a cached chunk is kept after its last use, as a tenant may choose. Each has its own S3 lifecycle
+rule (infra/terraform/s3.tf), matched by the tag the chunk is written with: S3 expires by age and tag, and
+has no prefix wildcard to reach ``tenants/*/chunks/``. None is longer than the ``tenants/`` rule's 30 days,
+which also matches every chunk."""
+
+
+def chunk_cache_tag(days: int) -> str:
+    """The tag a cached chunk is written (and refreshed) with, naming the rule that expires it."""
+    if days not in CHUNK_CACHE_DAYS:
+        raise ValueError(f"chunk cache days must be one of {CHUNK_CACHE_DAYS}, not {days}")
+    return f"kontho-kind=chunk&kontho-cache-days={days}"
 
 
 def _tenant(tenant: str) -> str:
@@ -75,14 +86,20 @@ def job_cover(tenant: str, job_id: str, extension: str) -> str:
     return job_prefix(tenant, job_id) + f"cover.{extension}"
 
 
-def job_chunks_prefix(tenant: str, job_id: str) -> str:
-    return job_prefix(tenant, job_id) + "chunks/"
+def job_chunk_list(tenant: str, job_id: str) -> str:
+    """The digests of the job's chunks in the tenant's cache, written before any is rendered."""
+    return job_prefix(tenant, job_id) + "chunks.json"
 
 
-def job_chunk(tenant: str, job_id: str, digest: str) -> str:
-    if not digest.isalnum():
+def chunk_cache_prefix(tenant: str) -> str:
+    return _tenant(tenant) + "chunks/"
+
+
+def cached_chunk(tenant: str, digest: str) -> str:
+    """A rendered chunk, under the tenant's prefix: found by every job of that tenant, by no other's."""
+    if not re.fullmatch(r"[0-9a-f]{40}", digest):
         raise ValueError(f"not a chunk digest: {digest[:40]!r}")
-    return job_chunks_prefix(tenant, job_id) + f"{digest}.wav"
+    return chunk_cache_prefix(tenant) + f"{digest}.wav"
 
 
 _FILE_NAMES = frozenset({"subtitles.srt", "subtitles.vtt", "marks.json", "manifest.json"})

@@ -25,7 +25,7 @@ from typing import Final
 
 import structlog
 
-from kontho import keys, metrics
+from kontho import chunk_list, keys, metrics
 from kontho.activejobs import ActiveJobs
 from kontho.errors import KonthoError, TransientError
 from kontho.jobqueue import JobQueue, message_group_for
@@ -147,9 +147,9 @@ class JobLife:
         return cancelled
 
     def erase(self, record: JobRecord) -> None:
-        """Remove every object of the job (record, text, chunks, audio), its index entry, active marker and
-        idempotency claim. A running job's worker finds its record gone at its next write and stops; the
-        tenant's usage, kept by day elsewhere, is not touched."""
+        """Remove every object of the job (record, text, audio), its chunks from the tenant's cache, its
+        index entry, active marker and idempotency claim. A running job's worker finds its record gone at its
+        next write and stops; the tenant's usage, kept by day elsewhere, is not touched."""
         store = self._store
         if record.status in (Q, R):
             store.put_bytes(keys.job_cancel_marker(record.tenant, record.id), b"", "text/plain")
@@ -158,6 +158,7 @@ class JobLife:
         self._active.clear(record.tenant, record.id, record.lane)
         if record.idempotency_key is not None:
             store.delete(record.idempotency_key)
+        chunk_list.erase_cached(store, record.tenant, record.id)
         store.delete_prefix(keys.job_prefix(record.tenant, record.id))
         log.info("job_erased", status=record.status.value)
 
@@ -252,6 +253,7 @@ class JobLife:
                 record.tenant,
                 jobs_completed=int(record.status is COMPLETED),
                 jobs_failed=int(record.status is FAILED),
+                characters_synthesized=usage.characters_synthesized,
                 audio_seconds=usage.audio_seconds,
                 compute_seconds=usage.compute_seconds,
                 gpu_seconds=usage.compute_seconds if usage.device == "cuda" else 0.0,

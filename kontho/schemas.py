@@ -35,7 +35,9 @@ class JobState(StrEnum):
 class Progress(BaseModel):
     done: int = 0
     total: int = 0
-    reused: int = Field(default=0, description="Chunks taken from checkpoints of an earlier attempt.")
+    reused: int = Field(
+        default=0, description="Chunks taken from the tenant's cache (an earlier job's or attempt's)."
+    )
     chapter: int = Field(default=0, description="The chapter being rendered, from 1.")
     chapters: int = 0
     audio_seconds: float = Field(default=0.0, description="Audio rendered so far.")
@@ -66,6 +68,13 @@ class AudioResult(BaseModel):
     bytes: int
     sample_rate: int
     loudness_lufs: float | None = Field(default=None, description="Integrated loudness before normalizing.")
+    chunks_total: int = Field(default=0, description="Chunks the text was read in.")
+    chunks_rendered: int = Field(default=0, description="Chunks synthesized by the attempt that finished.")
+    chunks_reused: int = Field(
+        default=0,
+        description="Chunks taken from the tenant's cache: rendered by an earlier job with the same text, "
+        "voice and settings, or by an earlier attempt of this one.",
+    )
 
 
 ArtifactKind = Literal["audio", "chapter_audio", "subtitles", "marks", "manifest"]
@@ -91,7 +100,12 @@ COVER_CONTENT_TYPES = frozenset({"image/jpeg", "image/png"})
 class JobUsage(BaseModel):
     """What one job used, across all its attempts."""
 
-    characters: int = 0
+    characters: int = Field(default=0, description="Characters submitted.")
+    characters_synthesized: int = Field(
+        default=0,
+        description="Characters the voice actually synthesized, every attempt; chunks reused from the "
+        "tenant's cache cost none.",
+    )
     audio_seconds: float = 0.0
     compute_seconds: float = Field(default=0.0, description="Worker time spent rendering, every attempt.")
     device: str | None = Field(default=None, description="Where it rendered: cpu or cuda.")

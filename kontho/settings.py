@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         le=7200,
         description="Opening of the programme measured to set its gain; encoding starts after it.",
     )
+    chunk_cache_days: Literal[7, 14, 30] = Field(
+        default=30,
+        description="Days a rendered chunk stays in its tenant's cache after its last use (7, 14 or 30: each "
+        "has an S3 lifecycle rule); a tenant's own chunk_cache_days wins.",
+    )
     mp3_bitrate: str = Field(default="128k", pattern=r"^\d{2,3}k$", description="MP3 bitrate.")
     model_cache_dir: Path = Field(
         default=Path.home() / ".cache" / "kontho" / "models",

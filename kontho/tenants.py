@@ -23,7 +23,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import structlog
 import yaml
@@ -53,6 +53,11 @@ class Tenant(BaseModel):
     requests_per_minute: int = Field(default=600, ge=1, description="API requests per minute.")
     concurrency: int = Field(
         default=4, ge=1, le=1000, description="Jobs rendered at once: the tenant's lanes on the FIFO queue."
+    )
+    chunk_cache_days: Literal[7, 14, 30] | None = Field(
+        default=None,
+        description="Days a rendered chunk is kept for reuse after its last use; KONTHO_CHUNK_CACHE_DAYS "
+        "when absent.",
     )
     webhook_secret: str | None = Field(
         default=None,

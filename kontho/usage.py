@@ -25,6 +25,10 @@ _ATTEMPTS = 20
 class UsageTotals(BaseModel):
     jobs_submitted: int = 0
     characters: int = Field(default=0, description="Characters of text accepted for rendering.")
+    characters_synthesized: int = Field(
+        default=0,
+        description="Characters the voices synthesized; chunks reused from the tenant's cache cost none.",
+    )
     jobs_completed: int = 0
     jobs_failed: int = 0
     audio_seconds: float = Field(default=0.0, description="Seconds of finished audio.")

@@ -56,7 +56,8 @@ def build_consumer(settings: Settings) -> Consumer:
         engines.get(settings.default_voice)
     except PermanentError as exc:
         log.error("default_voice_unavailable", voice=settings.default_voice, error=str(exc), code=exc.code)
-    webhooks = WebhookSender(settings, ReloadingDirectory(settings))
+    tenants = ReloadingDirectory(settings)
+    webhooks = WebhookSender(settings, tenants)
     try:
         dlq: JobQueue | None = dead_letter_queue(settings)
     except Exception as exc:  # dead letters are settled by `python -m worker.dlq list` instead
@@ -64,7 +65,8 @@ def build_consumer(settings: Settings) -> Consumer:
         dlq = None
     life = JobLife(store, announce=webhooks.notify)
     dead_letters = DeadLetters(store, queue, dlq, life) if dlq is not None else None
-    return Consumer(settings, store, queue, Pipeline(settings, store, engines), webhooks, dead_letters)
+    pipeline = Pipeline(settings, store, engines, tenants)
+    return Consumer(settings, store, queue, pipeline, webhooks, dead_letters)
 
 
 _NO_QUEUE = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})

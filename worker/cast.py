@@ -23,7 +23,7 @@ from kontho.text.frontend import VoiceReading
 from kontho.voices import Voice, VoiceCatalog
 from worker.audio.assemble import trim_silence
 from worker.audio.meter import LoudnessMeter
-from worker.checkpoints import chunk_digest
+from worker.chunk_cache import chunk_digest
 from worker.engines.base import Audio, Engine
 
 _REFERENCE = "আমার সোনার বাংলা, আমি তোমায় ভালোবাসি। চিরদিন তোমার আকাশ, তোমার বাতাস আমার প্রাণে বাজায় বাঁশি।"

@@ -8,7 +8,7 @@ from collections import Counter
 
 import structlog
 
-from kontho import keys, metrics
+from kontho import chunk_list, keys, metrics
 from kontho.errors import JobNotFound, QueueUnavailable, StorageUnavailable
 from kontho.jobqueue import Delivery, JobQueue, message_group_for
 from kontho.jobstore import JobStore, RecordChanged
@@ -269,6 +269,10 @@ class Consumer:
         log.warning("job_lost", reason=why)
         try:
             if self._store.get_record(record.tenant, record.id) is None:
+                # Its list went with the erase; what this attempt stored since, it knows itself.
+                listed = chunk_list.read(self._store, record.tenant, record.id)
+                saved = {*listed, *self._pipeline.saved_chunks}
+                self._store.delete_keys(keys.cached_chunk(record.tenant, d) for d in saved)
                 self._store.delete_prefix(keys.job_prefix(record.tenant, record.id))
                 self._queue.delete(delivery)
                 log.info("job_erased_while_running")

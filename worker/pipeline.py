@@ -9,13 +9,14 @@ from pathlib import Path
 
 import structlog
 
-from kontho import keys, metrics
+from kontho import chunk_list, keys, metrics
 from kontho.errors import InvalidJob
 from kontho.job_lexicons import load_snapshot
 from kontho.jobspec import chapter_numbers
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, ArtifactKind, AudioResult, JobRecord
 from kontho.settings import Settings
+from kontho.tenants import ReloadingDirectory, TenantDirectory
 from kontho.text.frontend import PreparedText, pauses_for, prepare, silence_after
 from kontho.text.numbers import to_bangla_digits
 from kontho.text.speakers import voices_named
@@ -29,7 +30,7 @@ from worker.audio.master import Master, Mastered
 from worker.audio.tags import tag_audiobook
 from worker.book_tags import book_tags
 from worker.cast import Cast
-from worker.checkpoints import Checkpoints
+from worker.chunk_cache import ChunkCache
 from worker.engines import Engine, load_engine
 from worker.prefetch import Ahead
 from worker.progress import ProgressReporter
@@ -74,7 +75,7 @@ class JobInHand:
     prepared: PreparedText
     progress: ProgressReporter
     stop: StopCheck
-    checkpoints: Checkpoints
+    cache: ChunkCache
     folder: Path
 
 
@@ -89,13 +90,30 @@ class Programme:
     mastered: Mastered
     chapters: list[tuple[str, int, int]]
     """(title, start ms, end ms) of each chapter."""
+    chunks: int
+    chunks_reused: int
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, store: JobStore, engines: EngineCache) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: JobStore,
+        engines: EngineCache,
+        tenants: TenantDirectory | ReloadingDirectory | None = None,
+    ) -> None:
         self._settings = settings
         self._store = store
         self._engines = engines
+        self._tenants = tenants
+        self.saved_chunks: list[str] = []
+        """Digests of the chunks the last attempt stored in the tenant's cache."""
+
+    def _cache_days(self, tenant_id: str) -> int:
+        tenant = self._tenants.get(tenant_id) if self._tenants is not None else None
+        if tenant is not None and tenant.chunk_cache_days is not None:
+            return tenant.chunk_cache_days
+        return self._settings.chunk_cache_days
 
     def device_for(self, voice_id: str) -> str:
         """Where the voice renders (cpu or cuda), for the job's usage; cpu for engines without torch."""
@@ -142,33 +160,41 @@ class Pipeline:
         scratch.check_room(
             root, scratch.needed_bytes(estimate, engine.sample_rate), self._settings.scratch_reserve_bytes
         )
-        with (
-            Checkpoints(self._store, record.tenant, record.id, engine.sample_rate) as checkpoints,
-            scratch.job_folder(root, record.id) as folder,
-        ):
-            job = JobInHand(record, voice, engine, cast, prepared, progress, stop, checkpoints, folder)
+        cache = ChunkCache(
+            self._store,
+            record.tenant,
+            engine.sample_rate,
+            self._cache_days(record.tenant),
+            fresh_since=None if spec.reuse else record.created_at,
+        )
+        self.saved_chunks = cache.saved
+        with cache, scratch.job_folder(root, record.id) as folder:
+            job = JobInHand(record, voice, engine, cast, prepared, progress, stop, cache, folder)
             programme = self._assemble(job)
             stop.check()
             return self._publish(record, programme, folder)
 
     def _assemble(self, job: JobInHand) -> Programme:
-        """Chunks to one WAV on disk, in order: stored chunks reused, missing ones rendered and stored.
+        """Chunks to one WAV on disk, in order: cached chunks reused, missing ones rendered and cached.
 
         The encoder follows the WAV as it grows, so when the last chunk is written most of the encoding
         is done too.
         """
         record, cast, prepared, progress = job.record, job.cast, job.prepared, job.progress
-        checkpoints, stop, folder = job.checkpoints, job.stop, job.folder
+        cache, stop, folder = job.cache, job.stop, job.folder
         chunks = prepared.chunks
         rate = cast.sample_rate
         chapter_starts: list[int] = []
         sentence_ms, paragraph_ms = pauses_for(job.voice.params, self._settings)
         digests = [cast.digest(c) for c in chunks]
-        missing = [i for i, digest in enumerate(digests) if not checkpoints.has(digest)]
+        # Listed before anything is stored, so that an erase at any moment finds every chunk of the job.
+        chunk_list.write(self._store, record.tenant, record.id, digests)
+        cached = cache.look_up(digests)
+        missing = [i for i, digest in enumerate(digests) if digest not in cached]
         progress.plan(total=len(chunks), to_render=len(missing))
         log.info("job_planned", chunks=len(chunks), to_render=len(missing), characters=record.text_chars)
-        # The engines render (in batches) only the chunks no earlier attempt stored, running ahead of
-        # assembly in a thread of their own.
+        # The engines render (in batches) only the chunks the cache lacks, running ahead of assembly in a
+        # thread of their own.
         to_render = [chunks[i] for i in missing]
         fresh = Ahead(lambda: cast.render(to_render))
         rendered = iter(fresh)
@@ -192,13 +218,14 @@ class Pipeline:
         ):
             for chunk, digest in zip(chunks, digests, strict=True):
                 stop.check()
-                audio = None if chunk.index in pending else checkpoints.load(digest)
+                audio = None if chunk.index in pending else cache.load(digest)
                 if audio is not None:
                     reused += 1
                 else:
-                    # Not pending: its checkpoint vanished since planning, so it is rendered now.
+                    # Not pending: it left the cache since planning (expired, erased), so it is rendered now.
                     audio = next(rendered) if chunk.index in pending else next(cast.render([chunk]))
-                    checkpoints.save(digest, audio)
+                    cache.save(digest, audio)
+                    progress.synthesized(len(chunk.text))
                 audio = cast.levelled(chunk, audio)
                 if chunk.chapter == len(chapter_starts):
                     chapter_starts.append(out.frames)
@@ -230,7 +257,7 @@ class Pipeline:
                 raise InvalidJob("the voice rendered only silence for this text; its model may be broken")
             timings.close()
             out.close()
-            checkpoints.flush()
+            cache.flush()
             mastered = master.finish()
         metrics.CHUNKS.labels("rendered").inc(len(chunks) - reused)
         metrics.CHUNKS.labels("reused").inc(reused)
@@ -247,6 +274,8 @@ class Pipeline:
             timings=timings,
             mastered=mastered,
             chapters=chapters,
+            chunks=len(chunks),
+            chunks_reused=reused,
         )
 
     def _publish_chapters(
@@ -321,5 +350,8 @@ class Pipeline:
             bytes=audio.bytes,
             sample_rate=programme.sample_rate,
             loudness_lufs=None if mastered.loudness_lufs is None else round(mastered.loudness_lufs, 2),
+            chunks_total=programme.chunks,
+            chunks_rendered=programme.chunks - programme.chunks_reused,
+            chunks_reused=programme.chunks_reused,
         )
         return result, artifacts

@@ -37,7 +37,7 @@ class ProgressReporter:
         self.claim.record = record
 
     def plan(self, total: int, to_render: int, chapters: int = 1) -> None:
-        """The job's shape: ``to_render`` of ``total`` chunks need synthesis, the rest are checkpoints."""
+        """The job's shape: ``to_render`` of ``total`` chunks need synthesis, the rest are cached."""
         self._started = time.monotonic()
         self._to_render = to_render
         self._save(Progress(total=total, chapter=1 if total else 0, chapters=chapters), force=True)
@@ -68,6 +68,13 @@ class ProgressReporter:
             ),
             force=done == total,
         )
+
+    def synthesized(self, characters: int) -> None:
+        """Count characters the voice rendered (not reused) in the job's usage; saved with the progress."""
+        usage = self.record.usage
+        total = usage.characters_synthesized + characters
+        updated = usage.model_copy(update={"characters_synthesized": total})
+        self.record = self.record.model_copy(update={"usage": updated})
 
     def alive(self) -> None:
         """The job is moving, though not from chunk to chunk (its encoder is finishing, say)."""

@@ -112,8 +112,9 @@ data "aws_iam_policy_document" "worker" {
     resources = [local.bucket_arn]
   }
 
-  # Job records, inputs, checkpoints (written with the kontho-kind=checkpoint tag, which needs
-  # PutObjectTagging beside PutObject), artifacts, active-job markers and the usage ledger.
+  # Job records, inputs, cached chunks (written, and refreshed by a copy onto themselves, with the
+  # kontho-cache-days tag, which needs PutObjectTagging beside PutObject), artifacts, active-job markers
+  # and the usage ledger.
   statement {
     sid     = "ReadWriteJobObjects"
     actions = ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"]

@@ -17,4 +17,7 @@ locals {
   worker_sa      = "kontho-worker"
   cluster_arn    = "arn:${local.partition}:eks:${var.region}:${local.account_id}:cluster/${var.cluster_name}"
   retention_secs = 14 * 24 * 3600 # SQS's maximum: a dead letter waits two weeks for a person
+
+  # Days a cached chunk may be kept after its last use, one lifecycle rule each: kontho.keys.CHUNK_CACHE_DAYS.
+  chunk_cache_days = [7, 14, 30]
 }

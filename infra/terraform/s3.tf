@@ -50,23 +50,34 @@ resource "aws_s3_bucket_lifecycle_configuration" "main" {
   bucket     = aws_s3_bucket.main.id
   depends_on = [aws_s3_bucket_versioning.main]
 
-  # Chunk checkpoints are only for resuming: tagged kontho-kind=checkpoint when written, because S3
-  # lifecycle filters have no wildcard to reach tenants/*/jobs/*/chunks/. Where two rules match an object
-  # S3 applies the earlier expiry, so this one wins over the tenants/ rule.
-  rule {
-    id     = "expire-checkpoints"
-    status = "Enabled"
-    filter {
-      tag {
-        key   = "kontho-kind"
-        value = "checkpoint"
+  # Rendered chunks, cached per tenant (tenants/{t}/chunks/) for every later job that reads the same text
+  # with the same voice, expire a tenant's chosen number of days after their last use: the worker writes
+  # each with the tag kontho-cache-days=N and copies a reused one onto itself once a day, which restarts
+  # its age. One rule per allowed N (kontho.keys.CHUNK_CACHE_DAYS), matched by tag, because S3 filters have
+  # no wildcard for tenants/*/chunks/. Where two rules match an object S3 applies the earlier expiry, so
+  # these win over the tenants/ rule; none is longer than it.
+  dynamic "rule" {
+    for_each = local.chunk_cache_days
+    content {
+      id     = "expire-chunk-cache-${rule.value}d"
+      status = "Enabled"
+      filter {
+        and {
+          tags = {
+            kontho-kind       = "chunk"
+            kontho-cache-days = tostring(rule.value)
+          }
+        }
       }
-    }
-    expiration {
-      days = var.checkpoint_expiry_days
-    }
-    noncurrent_version_expiration {
-      noncurrent_days = 1
+      expiration {
+        days = rule.value
+      }
+      noncurrent_version_expiration {
+        noncurrent_days = 1
+      }
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 1
+      }
     }
   }
 

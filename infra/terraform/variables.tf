@@ -76,12 +76,6 @@ variable "artifact_expiry_days" {
   default     = 30
 }
 
-variable "checkpoint_expiry_days" {
-  description = "Days chunk checkpoints (objects tagged kontho-kind=checkpoint) are kept: as long as a dead letter waits, so a job redriven from the DLQ still resumes."
-  type        = number
-  default     = 14
-}
-
 variable "idempotency_expiry_days" {
   description = "Days an Idempotency-Key record (prefix idempotency/) is kept."
   type        = number

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from kontho import keys
 from tests.infra.conftest import INFRA, REPO
 from tests.infra.terraform import TerraformModule
 
@@ -96,22 +97,29 @@ def test_bucket_is_private_encrypted_and_versioned(terraform: TerraformModule) -
     )
 
 
-def test_lifecycle_expires_checkpoints_by_tag_and_artifacts_by_prefix(terraform: TerraformModule) -> None:
-    rules = {
-        r["id"]: r for r in terraform.resources[("aws_s3_bucket_lifecycle_configuration", "main")]["rule"]
-    }
-    (checkpoint_filter,) = rules["expire-checkpoints"]["filter"]
-    assert checkpoint_filter["tag"] == [{"key": "kontho-kind", "value": "checkpoint"}]
-    from kontho.keys import CHECKPOINT_TAG
-
-    assert CHECKPOINT_TAG == "kontho-kind=checkpoint"  # the tag the worker writes
-    assert rules["expire-checkpoints"]["expiration"] == [{"days": "${var.checkpoint_expiry_days}"}]
+def test_lifecycle_expires_cached_chunks_by_tag_and_artifacts_by_prefix(terraform: TerraformModule) -> None:
+    (lifecycle,) = [terraform.resources[("aws_s3_bucket_lifecycle_configuration", "main")]]
+    rules = {r["id"]: r for r in lifecycle["rule"]}
+    # One rule per number of days a tenant may choose, each matching the tag the worker writes.
+    assert tuple(terraform.locals["chunk_cache_days"]) == keys.CHUNK_CACHE_DAYS
+    (dynamic,) = [d["rule"] for d in lifecycle["dynamic"] if "rule" in d]
+    assert dynamic["for_each"] == "${local.chunk_cache_days}"
+    (content,) = dynamic["content"]
+    assert content["id"] == "expire-chunk-cache-${rule.value}d"
+    (chunk_filter,) = content["filter"]
+    ((tags,),) = [a["tags"] for a in chunk_filter["and"]]
+    assert tags == {"kontho-kind": "chunk", "kontho-cache-days": "${tostring(rule.value)}"}
+    for days in keys.CHUNK_CACHE_DAYS:
+        tag = dict(pair.split("=") for pair in keys.chunk_cache_tag(days).split("&"))
+        assert tag == {"kontho-kind": "chunk", "kontho-cache-days": str(days)}
+        assert days <= terraform.default("artifact_expiry_days")  # the tenants/ rule matches chunks too
+    assert content["expiration"] == [{"days": "${rule.value}"}]
+    assert content["status"] == "Enabled"
     assert rules["expire-tenant-artifacts"]["filter"] == [{"prefix": "tenants/"}]
     assert rules["expire-tenant-artifacts"]["expiration"] == [{"days": "${var.artifact_expiry_days}"}]
     assert rules["expire-idempotency-keys"]["filter"] == [{"prefix": "idempotency/"}]
     assert rules["expire-usage-ledger"]["filter"] == [{"prefix": "usage/"}]
     assert terraform.default("usage_retention_days") > 10 * terraform.default("artifact_expiry_days")
-    assert terraform.default("checkpoint_expiry_days") <= terraform.default("artifact_expiry_days")
     for rule in rules.values():
         assert rule["status"] == "Enabled"
         assert "noncurrent_version_expiration" in rule or rule["id"] == "housekeeping"

@@ -12,7 +12,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from devstack.provision import Resources
-from kontho import keys
+from kontho import chunk_list, keys
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
 from kontho.tenants import LOCAL_TENANT
@@ -64,8 +64,8 @@ def _download(api: TestClient, job_id: str, kind: str, suffix: str = "") -> byte
 
 
 def _chunks(store: JobStore, job_id: str) -> dict[str, bytes]:
-    prefix = keys.job_chunks_prefix(LOCAL_TENANT, job_id)
-    return {key.removeprefix(prefix): store.get_bytes(key) or b"" for key in store.list_keys(prefix)}
+    digests = chunk_list.read(store, LOCAL_TENANT, job_id)
+    return {d: store.get_bytes(keys.cached_chunk(LOCAL_TENANT, d)) or b"" for d in digests}
 
 
 def test_two_speakers_read_their_turns_with_their_own_voices(
@@ -110,9 +110,8 @@ def test_a_dialogue_resumed_from_its_checkpoints_is_the_same_audio(
     assert build_consumer(worker_settings).run(burst=True)["completed"] == 1
     second = api.post("/v1/jobs", json={"text": SCRIPT, "speakers": SPEAKERS, **OPTIONS}).json()["id"]
     # What an interrupted attempt leaves: some chunks already stored, the rest to render.
-    kept = sorted(_chunks(store, first).items())[:2]
-    for name, body in kept:
-        store.put_bytes(keys.job_chunks_prefix(LOCAL_TENANT, second) + name, body, "audio/wav")
+    gone = sorted(_chunks(store, first))[2:]
+    store.delete_keys(keys.cached_chunk(LOCAL_TENANT, d) for d in gone)
     assert build_consumer(worker_settings).run(burst=True)["completed"] == 1
     assert api.get(f"/v1/jobs/{second}").json()["progress"]["reused"] == 2
     assert _download(api, second, "audio") == _download(api, first, "audio")

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from pydub import AudioSegment
 
 from devstack.provision import Resources
-from kontho import keys
+from kontho import chunk_list, keys
 from kontho.aws import sqs_client
 from kontho.errors import EngineFailed
 from kontho.ids import new_job_id
@@ -196,8 +196,11 @@ def test_a_redelivered_job_renders_only_the_chunks_it_lacks_and_sounds_the_same(
     job_id = api.post("/v1/jobs", json={"text": text, "format": "wav"}).json()["id"]
     consumer.run(burst=True)
     first = store.get_bytes(f"tenants/local/jobs/{job_id}/audio.wav")
-    chunk_keys = sorted(store.list_keys(keys.job_chunks_prefix(LOCAL_TENANT, job_id)))
+    chunk_keys = sorted(
+        keys.cached_chunk(LOCAL_TENANT, d) for d in chunk_list.read(store, LOCAL_TENANT, job_id)
+    )
     assert len(chunk_keys) == 3  # nine paragraphs, three distinct texts
+    assert store.list_keys(keys.chunk_cache_prefix(LOCAL_TENANT)) == set(chunk_keys)
 
     # As after a crash: one checkpoint never made it, the job is back in the queue.
     store._s3.delete_object(Bucket=store.bucket, Key=chunk_keys[0])

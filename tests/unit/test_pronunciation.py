@@ -12,7 +12,7 @@ from kontho.text.chunking import Boundary
 from kontho.text.frontend import prepare, silence_after
 from kontho.text.ssml import SsmlInvalid
 from kontho.text.unicode import normalize_unicode as nfc
-from worker.checkpoints import chunk_digest
+from worker.chunk_cache import chunk_digest
 
 NAMES = Lexicon(
     name="names",

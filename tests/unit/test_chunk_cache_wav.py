@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from worker.checkpoints import chunk_digest, decode_wav, encode_wav
+from worker.chunk_cache import chunk_digest, decode_wav, encode_wav
 
 
 def test_digest_names_everything_that_decides_the_audio() -> None:
