@@ -16,6 +16,7 @@ from kontho import keys
 from kontho.ids import is_job_id
 from kontho.jobspec import TextFormat, chapter_numbers
 from kontho.schemas import COVER_CONTENT_TYPES, UploadRecord
+from kontho.settings import Settings
 from kontho.text.epub import EpubError, EpubReadersBusy, EpubTooLong, read_epub, reading_slot
 from kontho.text.epub_extras import BookExtras, read_book_extras
 from kontho.text.frontend import chapter_count
@@ -52,7 +53,13 @@ def find_upload(services: Services, upload_id: str, tenant: str) -> UploadRecord
     return upload if upload is not None and upload.tenant == tenant else None
 
 
-def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, tenant: str) -> JobInput:
+def read_upload(
+    services: Services, upload_id: str, tenant: str, text_format: TextFormat | None, skip_front_matter: bool
+) -> JobInput:
+    """The text of the tenant's upload as a job reads it (a job and the text preview both ask here), or an
+    ``ApiError`` on field ``upload``: an id naming nothing, a file not yet PUT or too large, an EPUB that
+    does not parse or whose text passes the limit, a cover, a file that is not UTF-8 text.
+    ``text_format`` is the request's: refused for an EPUB, else it wins over the upload's content type."""
     settings = services.settings
     upload = find_upload(services, upload_id, tenant)
     if upload is None:
@@ -66,7 +73,7 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
         limit = settings.max_upload_bytes
         raise _too_large("upload_too_large", "upload", f"the uploaded file has {size:,} bytes", limit)
     if upload.content_type == "application/epub+zip":
-        if body.text_format is not None:
+        if text_format is not None:
             raise _unprocessable(
                 "text_format_not_applicable",
                 "an EPUB's chapters come from its table of contents; leave text_format out",
@@ -75,9 +82,7 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
         try:
             with reading_slot():  # the download too: both cost memory, the file's and its text's
                 data = services.store.get_bytes(keys.upload_file(upload.tenant, upload.id)) or b""
-                book = read_epub(
-                    data, skip_front_matter=body.skip_front_matter, max_chars=settings.max_text_chars
-                )
+                book = read_epub(data, skip_front_matter=skip_front_matter, max_chars=settings.max_text_chars)
                 extras = read_book_extras(data, settings.max_cover_bytes)
         except EpubReadersBusy as exc:
             wait = exc.retry_after_seconds
@@ -105,7 +110,7 @@ def _from_upload(body: CreateJobRequest, services: Services, upload_id: str, ten
     if not text.strip():
         raise _unprocessable("empty_input", "the uploaded file has no text to read aloud")
     declared: TextFormat = "markdown" if upload.content_type == "text/markdown" else _plain_or_ssml(text)
-    return JobInput(text, body.text_format or declared, None, None, upload.id)
+    return JobInput(text, text_format or declared, None, None, upload.id)
 
 
 def _plain_or_ssml(text: str) -> TextFormat:
@@ -148,24 +153,29 @@ def check_readable(text: str, field: str, voice: Voice) -> None:
         )
 
 
+def check_size(text: str, text_format: TextFormat, field: str, settings: Settings) -> int:
+    """The text's chapter count, or a 413 when the text or its chapters pass a job's limits."""
+    if len(text) > settings.max_text_chars:
+        what = f"text has {len(text):,} characters"
+        raise _too_large("text_too_long", field, what, settings.max_text_chars)
+    chapters = chapter_count(text, text_format)
+    if chapters > settings.max_chapters:
+        raise _too_large("too_many_chapters", field, f"text has {chapters:,} chapters", settings.max_chapters)
+    return chapters
+
+
 def resolve(body: CreateJobRequest, services: Services, voice: Voice, tenant: str) -> JobInput:
     """The job's text, or an ``ApiError`` naming the field and the limit it breaks."""
     if body.upload is not None:
-        job_input = _from_upload(body, services, body.upload, tenant)
+        job_input = read_upload(services, body.upload, tenant, body.text_format, body.skip_front_matter)
         field = "upload"
     else:
         assert body.text is not None  # noqa: S101 - the request model allows exactly one of the two
         job_input = JobInput(body.text, body.text_format or _plain_or_ssml(body.text), None, None, None)
         field = "text"
-    settings = services.settings
     check_characters(job_input.text, field)
     check_readable(spoken_text(job_input.text, job_input.text_format, field), field, voice)
-    if len(job_input.text) > settings.max_text_chars:
-        what = f"text has {len(job_input.text):,} characters"
-        raise _too_large("text_too_long", field, what, settings.max_text_chars)
-    chapters = chapter_count(job_input.text, job_input.text_format)
-    if chapters > settings.max_chapters:
-        raise _too_large("too_many_chapters", field, f"text has {chapters:,} chapters", settings.max_chapters)
+    chapters = check_size(job_input.text, job_input.text_format, field, services.settings)
     beyond = sorted(n for n in chapter_numbers(body.chapters) if n > chapters)
     if beyond:
         raise _unprocessable(

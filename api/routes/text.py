@@ -2,19 +2,26 @@
 
 The preview takes every job option that changes how text is read, and reads the text the way the worker
 will (kontho.text.frontend.prepare with the same arguments), so its chapters and chunks are the job's.
+An upload is read by the code a job's submit reads it with (api.ingest.read_upload), under the job's
+limits; a whole book then has thousands of chunks, so its answer lists every chapter but only the first
+chunks.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import TenantDep, require_tenant
-from api.deps import ServicesDep, voice_or_422
+from api.deps import Services, ServicesDep, voice_or_422
 from api.dialogue import speaker_voices
-from api.ingest import check_characters, spoken_text
+from api.errors import ApiError
+from api.ingest import JobInput, check_characters, check_size, read_upload, spoken_text
 from api.lexicon_choice import job_lexicons
-from api.models import TEXT_CHARACTERS_PATTERN, ErrorResponse
+from api.models import TEXT_CHARACTERS_PATTERN, ErrorBody, ErrorResponse, string_branch
+from kontho.ids import ID_PATTERN
 from kontho.jobspec import VOICE_ID_PATTERN, LexiconNames, SpeakerMark, Speakers, TextFormat
 from kontho.lexicon import LexiconSet
 from kontho.schemas import TextWarning
@@ -26,18 +33,44 @@ from kontho.voices import Voice
 router = APIRouter(prefix="/v1/text", tags=["text"], dependencies=[Depends(require_tenant)])
 
 _PREVIEW_MAX_CHARS = 100_000
+UPLOAD_CHUNKS_LISTED = 200
+"""How many chunks an upload's preview lists, from the first: enough to check how a book opens is read,
+and at the default chunk size (400 characters) no more text than an inline preview's largest answer, however
+long the book."""
+_ONE_INPUT = "give exactly one of text (inline) and upload (an upload id)"
+
+
+def _state_text(field: dict[str, Any]) -> None:
+    # Stated, not enforced: check_characters refuses them with the character and its position.
+    string_branch(field)["pattern"] = TEXT_CHARACTERS_PATTERN
+
+
+def _state_one_input(schema: dict[str, Any]) -> None:
+    # Exactly one of text and upload (a null counts as absent), which the route enforces naming the field.
+    schema["oneOf"] = [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("text", "upload")
+    ]
 
 
 class PreviewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_state_one_input)
 
-    text: str = Field(
+    text: str | None = Field(
+        default=None,
         min_length=1,
         max_length=_PREVIEW_MAX_CHARS,
-        description="The text to check. Control characters other than tabs and line breaks, and lone "
-        "surrogates, are refused.",
-        # Stated, not enforced: check_characters refuses them with the character and its position.
-        json_schema_extra={"pattern": TEXT_CHARACTERS_PATTERN},
+        description="The text to check; or `upload`. Control characters other than tabs and line breaks, "
+        "and lone surrogates, are refused.",
+        json_schema_extra=_state_text,
+    )
+    upload: str | None = Field(
+        default=None,
+        max_length=64,
+        # Stated, not enforced: an id of any other form is refused as an upload that does not exist.
+        json_schema_extra={"anyOf": [{"type": "string", "pattern": ID_PATTERN}, {"type": "null"}]},
+        description="Or the id of an upload (POST /v1/uploads), as a job names it: an EPUB, Markdown or "
+        "text book, read as its job reads it and under a job's limits, not the inline text's. Its errors "
+        f"are the job's; the answer lists every chapter and the first {UPLOAD_CHUNKS_LISTED} chunks.",
     )
     voice: str | None = Field(
         default=None,
@@ -48,7 +81,14 @@ class PreviewRequest(BaseModel):
     text_format: TextFormat | None = Field(
         default=None,
         description="As for a job: markdown reads # and ## headings as chapters and no Markdown mark aloud; "
-        "ssml reads the SSML subset. Default: ssml for text that starts with <speak>, else plain.",
+        "ssml reads the SSML subset. Default: ssml for text that starts with <speak>, else plain; an "
+        "upload's content type for an upload (not for an EPUB, whose chapters are its table of contents).",
+    )
+    skip_front_matter: bool = Field(
+        default=True,
+        strict=True,
+        description="As for a job: an EPUB upload's cover, title page, copyright page and contents are "
+        "left out.",
     )
     lexicons: LexiconNames = Field(
         default=(), description="As for a job: the tenant's lexicons to apply, in order."
@@ -106,11 +146,20 @@ class PreviewChapter(BaseModel):
 
 class PreviewOut(BaseModel):
     voice: str
-    characters: int = Field(description="Characters submitted.")
+    text_format: TextFormat = Field(description="How the text was read (an EPUB's: markdown).")
+    title: str | None = Field(default=None, description="An EPUB's title, as a job's tags take it.")
+    author: str | None = Field(default=None, description="An EPUB's author.")
+    characters: int = Field(description="Characters submitted (an EPUB's: of the text read from it).")
     spoken_characters: int = Field(description="Characters the voice will read, after normalization.")
     estimated_seconds: float = Field(description="Audio length estimate from the voice's speaking rate.")
-    chapters: list[PreviewChapter]
-    chunks: list[PreviewChunk]
+    chapters: list[PreviewChapter] = Field(
+        description="Every chapter, numbered as a job's chapters name them."
+    )
+    chunks: list[PreviewChunk] = Field(
+        description="Every chunk of inline text. For an upload only the first "
+        f"{UPLOAD_CHUNKS_LISTED}: the list is cut there, and a chapter's first_chunk may lie past it."
+    )
+    chunks_total: int = Field(description="How many chunks the text has, listed or not.")
     warnings: list[TextWarning]
 
 
@@ -123,14 +172,18 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
     """How numbers, dates and abbreviations will be read, what the voice cannot say, and the chapters."""
     settings = services.settings
     voice = voice_or_422(services, body.voice, tenant.id)
-    check_characters(body.text, "text")
-    text_format: TextFormat = body.text_format or ("ssml" if looks_like_ssml(body.text) else "plain")
-    spoken_text(body.text, text_format, "text")  # a 422 at the line and column of invalid SSML
+    source = _source(body, services, tenant.id)
+    text, text_format = source.text, source.text_format
+    field = "text" if source.upload is None else "upload"
+    check_characters(text, field)
+    spoken_text(text, text_format, field)  # a 422 at the line and column of invalid SSML
+    if source.upload is not None:
+        check_size(text, text_format, field, settings)  # the job's limits: inline text has its own
     lexicons = job_lexicons(services, tenant.id, body.lexicons)
-    cast = speaker_voices(services, tenant.id, body.text, text_format, body.speakers)
+    cast = speaker_voices(services, tenant.id, text, text_format, body.speakers)
     params = voice.params
     prepared = prepare(
-        body.text,
+        text,
         params.max_chunk_chars or settings.chunk_max_chars,
         voice.characters,
         sentence_per_chunk=body.subtitles,
@@ -149,9 +202,13 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
     spoken = [0] * len(prepared.chapters)
     for chunk in prepared.chunks:
         spoken[chunk.chapter] += len(chunk.text)
+    listed = len(prepared.chunks) if source.upload is None else UPLOAD_CHUNKS_LISTED
     return PreviewOut(
         voice=voice.id,
-        characters=len(body.text),
+        text_format=text_format,
+        title=source.title,
+        author=source.author,
+        characters=len(text),
         spoken_characters=prepared.characters,
         estimated_seconds=round(reading + pauses, 1),
         chapters=[
@@ -180,10 +237,25 @@ def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> P
                     for u in c.lexicon
                 ],
             )
-            for c, pause in zip(prepared.chunks, after, strict=True)
+            for c, pause in zip(prepared.chunks[:listed], after, strict=False)
         ],
+        chunks_total=len(prepared.chunks),
         warnings=prepared.warnings,
     )
+
+
+def _source(body: PreviewRequest, services: Services, tenant: str) -> JobInput:
+    """The text to read, inline or from an upload as its job would read it; a 422 naming the field when
+    the request gives neither or both."""
+    if body.upload is not None and body.text is None:
+        return read_upload(services, body.upload, tenant, body.text_format, body.skip_front_matter)
+    if body.text is None or body.upload is not None:
+        both = body.text is not None
+        message = f"{_ONE_INPUT}; {'both were' if both else 'neither was'} given"
+        field = "upload" if both else "text"
+        raise ApiError(422, ErrorBody(code="invalid_request", field=field, message=message))
+    text_format = body.text_format or ("ssml" if looks_like_ssml(body.text) else "plain")
+    return JobInput(body.text, text_format, None, None, None)
 
 
 def _seconds(chunk: Chunk, voice: Voice, speed: float) -> float:

@@ -115,7 +115,7 @@ def usage_range_as_documented(context: Any, case: Any) -> bool:
 # make each generated case keep them, changing no value from valid to invalid or back:
 # - an upload id must name an upload of the tenant's whose file has arrived (422 otherwise, as a body
 #   field naming nothing is): a well-formed id is replaced by one that does (_RECEIVED_UPLOAD), a text
-#   for "upload" and a PNG for "cover_upload";
+#   for "upload" (a job's or a preview's) and a PNG for "cover_upload";
 # - an Idempotency-Key names one request: reused with another body it is a 422. Each key is made the
 #   body's own, so a repeated key with the same body is still a replay;
 # - the lexicons a job or a preview names must be the tenant's: a valid list of names becomes the one
@@ -152,11 +152,14 @@ def _picks_chapters(value: object) -> bool:
     )
 
 
-def _cover_that_exists(case: Any) -> None:
+def _uploads_that_exist(case: Any) -> None:
     # At call time, not when the case is made: the coverage phase makes its cases before moto runs.
     cover = case.body.get("cover_upload") if isinstance(case.body, dict) else None
     if isinstance(cover, str) and _ID.fullmatch(cover):
         case.body = {**case.body, "cover_upload": _RECEIVED_UPLOAD["cover"]}
+    upload = case.body.get("upload") if isinstance(case.body, dict) else None
+    if case.operation.path == "/v1/text/preview" and isinstance(upload, str) and _ID.fullmatch(upload):
+        case.body = {**case.body, "upload": _RECEIVED_UPLOAD["id"]}
 
 
 def _is_ssml(body: dict[str, Any]) -> bool:
@@ -230,7 +233,7 @@ def _received_upload(data: bytes, content_type: str = "text/plain") -> str:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_every_check_on_every_operation(case: Any) -> None:
-    _cover_that_exists(case)
+    _uploads_that_exist(case)
     case.call_and_validate(headers=AUTH)
 
 
@@ -239,7 +242,7 @@ class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
         return {"headers": AUTH}
 
     def before_call(self, case: Any) -> None:
-        _cover_that_exists(case)
+        _uploads_that_exist(case)
 
     def teardown(self) -> None:
         # Lexicon names are the client's: what one example created must not be there for the next.

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.routes.text import UPLOAD_CHUNKS_LISTED
+from devstack.provision import Resources
+from kontho.settings import Settings
 from kontho.text.unicode import normalize_unicode
+from tests.conftest import AUTH
+from tests.epubs import build_epub
+from tests.ffprobe import probe
 from worker.consumer import Consumer
 
 BOOK = """ভূমিকা: *এই* বইটি __পুরোনো__।
@@ -102,3 +111,124 @@ def test_a_chapter_beyond_the_text_is_refused_naming_the_field(api: TestClient) 
     backwards = api.post("/v1/jobs", json={"text": "কথা।", "chapters": ["5-2"]})
     assert backwards.status_code == 422
     assert "runs backwards" in backwards.text
+
+
+EPUB_CHAPTERS = [
+    ("প্রথম অধ্যায়", "শকুন্তলা বনের পথে হাঁটছিল।\nপাখিরা গান গাইছিল।"),
+    ("দ্বিতীয় অধ্যায়", "রাজা দুষ্মন্ত শিকারে এলেন।"),
+    ("তৃতীয় অধ্যায়", "হরিণ ছুটে পালাল। ঋষি এলেন।"),
+]
+
+
+def _upload(api: TestClient, data: bytes, content_type: str) -> str:
+    upload = api.post("/v1/uploads", json={"content_type": content_type, "bytes": len(data)}).json()
+    httpx.put(upload["url"], content=data, headers=upload["headers"]).raise_for_status()
+    upload_id: str = upload["id"]
+    return upload_id
+
+
+def test_an_uploaded_epub_is_previewed_with_the_chapter_numbers_a_job_renders(
+    api: TestClient, consumer: Consumer, tmp_path: Path
+) -> None:
+    upload_id = _upload(api, build_epub(tmp_path / "book.epub", EPUB_CHAPTERS), "application/epub+zip")
+    response = api.post("/v1/text/preview", json={"upload": upload_id})
+    assert response.status_code == 200, response.text
+    preview = response.json()
+    assert (preview["title"], preview["author"], preview["text_format"]) == (
+        "শকুন্তলা",
+        "অবনীন্দ্রনাথ ঠাকুর",
+        "markdown",
+    )
+    chapters = [(c["number"], c["title"]) for c in preview["chapters"]]
+    assert chapters == [(n, normalize_unicode(t)) for n, (t, _) in enumerate(EPUB_CHAPTERS, start=1)]
+    assert sum(c["characters"] for c in preview["chapters"]) == preview["spoken_characters"]
+    assert preview["chunks_total"] == len(preview["chunks"])  # a short book: every chunk listed
+    # The title page is front matter, left out unless the request keeps it, as a job would.
+    kept = api.post("/v1/text/preview", json={"upload": upload_id, "skip_front_matter": False}).json()
+    assert len(kept["chapters"]) == len(EPUB_CHAPTERS) + 1
+
+    job = api.post("/v1/jobs", json={"upload": upload_id, "format": "m4b", "chapters": ["2-3"]}).json()
+    assert consumer.run(burst=True)["completed"] == 1
+    result = api.get(f"/v1/jobs/{job['id']}/result").json()
+    m4b = tmp_path / "book.m4b"
+    m4b.write_bytes(httpx.get(result["audio"]["url"]).content)
+    rendered = [normalize_unicode(c["tags"]["title"]) for c in probe(m4b, "-show_chapters")["chapters"]]
+    assert rendered == [title for number, title in chapters if number in (2, 3)]
+
+
+def test_a_book_longer_than_an_inline_preview_lists_every_chapter_and_its_first_chunks(
+    api: TestClient,
+) -> None:
+    chapter = "শকুন্তলা বনের পথে হাঁটছিল, পাখিরা গান গাইছিল। " * 100
+    book = "".join(f"# অধ্যায় {n}\n\n{chapter}\n\n" for n in range(1, 81))
+    assert len(book) > 350_000  # past the inline preview's 100,000 characters: over 1 MB of UTF-8
+    upload_id = _upload(api, book.encode(), "text/markdown")
+    response = api.post("/v1/text/preview", json={"upload": upload_id, "read_chapter_titles": False})
+    assert response.status_code == 200, response.text
+    preview = response.json()
+    assert preview["characters"] == len(book)
+    assert [c["number"] for c in preview["chapters"]] == list(range(1, 81))
+    assert sum(c["characters"] for c in preview["chapters"]) == preview["spoken_characters"]
+    assert len(preview["chunks"]) == UPLOAD_CHUNKS_LISTED < preview["chunks_total"]
+    assert [c["index"] for c in preview["chunks"]] == list(range(UPLOAD_CHUNKS_LISTED))
+    assert preview["chapters"][-1]["first_chunk"] < preview["chunks_total"]
+    assert len(response.content) < 300_000  # 200 chunks of at most 400 Bangla characters, and the rest
+
+
+def test_an_uploads_preview_is_refused_as_its_job_would_be(api: TestClient, tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    cases = {
+        "unknown_upload": "01m820y5sm9w2j82bfx59v7fdr",
+        "upload_not_received": api.post(
+            "/v1/uploads", json={"content_type": "text/plain", "bytes": 10}
+        ).json()["id"],
+        "invalid_epub": _upload(api, b"PK\x03\x04 not really a zip", "application/epub+zip"),
+        "upload_not_text": _upload(api, png, "image/png"),
+        "invalid_utf8": _upload(api, "পাঠ্য".encode() + b"\xff", "text/plain"),
+    }
+    for code, upload_id in cases.items():
+        preview = api.post("/v1/text/preview", json={"upload": upload_id})
+        job = api.post("/v1/jobs", json={"upload": upload_id})
+        assert preview.status_code == job.status_code == 422, code
+        assert (preview.json()["error"]["code"], preview.json()["error"]["field"]) == (code, "upload")
+        assert preview.json()["error"] == job.json()["error"]
+    epub = _upload(api, build_epub(tmp_path / "book.epub", EPUB_CHAPTERS), "application/epub+zip")
+    told = api.post("/v1/text/preview", json={"upload": epub, "text_format": "markdown"})
+    assert told.status_code == 422
+    assert (told.json()["error"]["code"], told.json()["error"]["field"]) == (
+        "text_format_not_applicable",
+        "text_format",
+    )
+
+
+def test_an_uploads_preview_keeps_to_the_jobs_text_limits(settings: Settings, resources: Resources) -> None:
+    small = settings.model_copy(update={"max_text_chars": 50, "max_chapters": 2})
+    with TestClient(create_app(small), headers=AUTH) as client:
+        long = _upload(client, ("কথা। " * 20).encode(), "text/plain")
+        too_long = client.post("/v1/text/preview", json={"upload": long})
+        assert too_long.status_code == 413
+        assert too_long.json()["error"] == {
+            "code": "text_too_long",
+            "field": "upload",
+            "message": "text has 100 characters; the limit is 50",
+        }
+        chapters = _upload(client, "# এক\n\nক।\n\n# দুই\n\nখ।\n\n# তিন\n\nগ।".encode(), "text/markdown")
+        many = client.post("/v1/text/preview", json={"upload": chapters})
+        assert many.status_code == 413
+        assert many.json()["error"]["code"] == "too_many_chapters"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"text": "কথা।", "upload": "01m820y5sm9w2j82bfx59v7fdr"}, "upload"),
+        ({"voice": "bn-espeak"}, "text"),
+        ({"text": None, "upload": None}, "text"),
+    ],
+)
+def test_a_preview_names_exactly_one_input(api: TestClient, body: dict[str, object], field: str) -> None:
+    response = api.post("/v1/text/preview", json=body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert "exactly one of text" in error["message"]
