@@ -18,6 +18,7 @@ import httpx
 import typer
 from rich.prompt import Confirm
 
+from client.chapters_command import list_chapters
 from client.command_base import Json, Key, Url, client_for, console, errors, or_exit
 from client.display import (
     duration,
@@ -240,6 +241,10 @@ def submit(
         print_json(jobs)
     if failed:
         raise typer.Exit(1)
+
+
+# Beside submit in the help: the numbers it prints are what submit --chapters takes.
+app.command("chapters")(list_chapters)
 
 
 @app.command()
