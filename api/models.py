@@ -287,8 +287,18 @@ class ArtifactOut(BaseModel):
 
 class ResultOut(BaseModel):
     id: str
-    audio: AudioOut
-    artifacts: list[ArtifactOut]
+    status: JobState = Field(
+        description="completed; or running, when a job with chapter_files has finished chapters to offer."
+    )
+    audio: AudioOut | None = Field(description="The whole programme; null while the job runs.")
+    artifacts: list[ArtifactOut] = Field(
+        description="Every file of a completed job; while it runs, the chapter files finished so far."
+    )
+    chunks_total: int | None = Field(default=None, description="Chunks the text was read in.")
+    chunks_rendered: int | None = Field(default=None, description="Chunks synthesized for this job.")
+    chunks_reused: int | None = Field(
+        default=None, description="Chunks taken from the tenant's cache (rendered before, alike)."
+    )
 
 
 class VoiceOut(BaseModel):

@@ -25,11 +25,12 @@ from kontho.voices import Voice, VoiceCatalog
 from worker import scratch
 from worker.artifacts import CONTENT_TYPES, ArtifactFile, upload, upload_manifest
 from worker.audio.assemble import WavAssembler
-from worker.audio.encode import CHAPTERED, EncodeOptions, add_metadata, encode, write_chapters
+from worker.audio.encode import CHAPTERED, add_metadata, write_chapters
 from worker.audio.master import Master, Mastered
 from worker.audio.tags import tag_audiobook
 from worker.book_tags import book_tags
 from worker.cast import Cast
+from worker.chapter_files import ChapterFiles, ChapterSpan
 from worker.chunk_cache import ChunkCache
 from worker.engines import Engine, load_engine
 from worker.prefetch import Ahead
@@ -92,6 +93,8 @@ class Programme:
     """(title, start ms, end ms) of each chapter."""
     chunks: int
     chunks_reused: int
+    chapter_files: list[Artifact]
+    """One file per chapter, when the job asks for them."""
 
 
 class Pipeline:
@@ -202,8 +205,18 @@ class Pipeline:
         reused = 0
         spoken = 0
         wav = folder / "programme.wav"
+        spans: list[ChapterSpan] = []
+
+        def chapter_ended(end: int) -> None:
+            n = len(spans)
+            spans.append(ChapterSpan(n + 1, _chapter_title(prepared, n), chapter_starts[n], end))
+            if files is not None:
+                out.flush()
+                files.finished(spans[-1])
+
         with (
             WavAssembler(wav, rate) as out,
+            self._chapter_files(record, out, folder) as files,
             TimingWriter(folder, rate) as timings,
             Master(
                 out,
@@ -228,6 +241,8 @@ class Pipeline:
                     progress.synthesized(len(chunk.text))
                 audio = cast.levelled(chunk, audio)
                 if chunk.chapter == len(chapter_starts):
+                    if chapter_starts:
+                        chapter_ended(out.frames)
                     chapter_starts.append(out.frames)
                 if chunk.pause_before_ms:
                     out.pause(chunk.pause_before_ms)
@@ -244,6 +259,9 @@ class Pipeline:
                 pause_ms = silence_after(chunk, sentence_ms, paragraph_ms)
                 out.pause(pause_ms)
                 master.wrote(silence_frames=rate * pause_ms // 1000)
+                if files is not None:
+                    for artifact in files.publish_ready(master.audio_filter, master.gain_decided):
+                        progress.chapter_ready(artifact)
                 progress.update(
                     chunk.index + 1,
                     len(chunks),
@@ -255,18 +273,16 @@ class Pipeline:
             if not spoken:
                 # An encoder given only silence fails in ways a retry cannot mend; say what happened.
                 raise InvalidJob("the voice rendered only silence for this text; its model may be broken")
+            chapter_ended(out.frames)
             timings.close()
             out.close()
             cache.flush()
             mastered = master.finish()
+            chapter_files = [] if files is None else files.complete(spans, mastered.audio_filter)
         metrics.CHUNKS.labels("rendered").inc(len(chunks) - reused)
         metrics.CHUNKS.labels("reused").inc(reused)
         log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)
-        ms = [round(frame * 1000 / rate) for frame in [*chapter_starts, out.frames]]
-        chapters = [
-            (plan.title or f"অধ্যায় {to_bangla_digits(n + 1)}", ms[n], ms[n + 1])
-            for n, plan in enumerate(prepared.chapters)
-        ]
+        chapters = [(s.title, round(s.start * 1000 / rate), round(s.end * 1000 / rate)) for s in spans]
         return Programme(
             wav=wav,
             seconds=out.seconds,
@@ -276,35 +292,25 @@ class Pipeline:
             chapters=chapters,
             chunks=len(chunks),
             chunks_reused=reused,
+            chapter_files=chapter_files,
         )
 
-    def _publish_chapters(
-        self, record: JobRecord, programme: Programme, folder: Path, audio_filter: str | None
-    ) -> list[Artifact]:
-        """One file per chapter, cut from the programme with the same gain, so chapters match the whole."""
-        fmt = record.spec.format
-        artifacts = []
-        for number, (title, start, end) in enumerate(programme.chapters, start=1):
-            options = EncodeOptions(
-                fmt,
-                mp3_bitrate=self._settings.mp3_bitrate,
-                title=title,
-                audio_filter=audio_filter,
-                span_ms=(start, end),
-            )
-            path = encode(programme.wav, folder / f"chapter-{number}.{fmt.value}", options)
-            chapter = ArtifactFile(
-                path,
-                keys.job_chapter_audio(record.tenant, record.id, number, fmt.value),
-                "chapter_audio",
-                fmt.value,
-                fmt.content_type,
-                duration_seconds=round((end - start) / 1000, 3),
-                chapter=number,
-            )
-            artifacts.append(upload(self._store, chapter))
-            path.unlink()
-        return artifacts
+    def _chapter_files(
+        self, record: JobRecord, out: WavAssembler, folder: Path
+    ) -> contextlib.AbstractContextManager[ChapterFiles | None]:
+        if not record.spec.chapter_files:
+            return contextlib.nullcontext()
+        return ChapterFiles(
+            self._store,
+            record.tenant,
+            record.id,
+            out.path,
+            out.data_offset,
+            out.sample_rate,
+            record.spec.format,
+            self._settings.mp3_bitrate,
+            folder,
+        )
 
     def _publish(
         self, record: JobRecord, programme: Programme, folder: Path
@@ -326,8 +332,7 @@ class Pipeline:
         )
         audio = upload(self._store, whole)
         artifacts = [audio]
-        if spec.chapter_files:
-            artifacts += self._publish_chapters(record, programme, folder, mastered.audio_filter)
+        artifacts += programme.chapter_files
         timings = programme.timings
         # Marks an SSML document names are reported in marks.json even without subtitles.
         wanted = [timings.srt, timings.vtt, timings.marks] if spec.subtitles else []
@@ -355,3 +360,7 @@ class Pipeline:
             chunks_reused=programme.chunks_reused,
         )
         return result, artifacts
+
+
+def _chapter_title(prepared: PreparedText, n: int) -> str:
+    return prepared.chapters[n].title or f"অধ্যায় {to_bangla_digits(n + 1)}"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from kontho.jobstore import RecordChanged
 from kontho.lifecycle import Claim, JobLife
-from kontho.schemas import JobRecord, Progress
+from kontho.schemas import Artifact, JobRecord, Progress
 from worker.stop import JobInterrupted, StopReason
 
 
@@ -40,6 +40,8 @@ class ProgressReporter:
         """The job's shape: ``to_render`` of ``total`` chunks need synthesis, the rest are cached."""
         self._started = time.monotonic()
         self._to_render = to_render
+        # Chapter files an earlier attempt published are published again by this one.
+        self.record = self.record.touch(artifacts=[])
         self._save(Progress(total=total, chapter=1 if total else 0, chapters=chapters), force=True)
 
     def update(
@@ -68,6 +70,11 @@ class ProgressReporter:
             ),
             force=done == total,
         )
+
+    def chapter_ready(self, artifact: Artifact) -> None:
+        """A chapter's file is published: listed in the record at once, for the result to offer."""
+        self.record = self.record.touch(artifacts=[*self.record.artifacts, artifact])
+        self.save()
 
     def synthesized(self, characters: int) -> None:
         """Count characters the voice rendered (not reused) in the job's usage; saved with the progress."""

@@ -256,9 +256,12 @@ def get_job(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> JobOut:
     "/{job_id}/result", response_model=ResultOut, responses={**_ERRORS, 409: {"model": ErrorResponse}}
 )
 def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> ResultOut:
-    """Presigned download URLs once the job has completed; 409 with the current status before that."""
+    """Presigned download URLs once the job has completed. While it runs, the chapter files finished so far
+    (a job with chapter_files), audio null; 409 with the current status while there is nothing yet."""
     record = _load(services, job_id, tenant)
-    if record.status is not JobState.COMPLETED or record.result is None:
+    finished = record.status is JobState.COMPLETED and record.result is not None
+    running = record.status is JobState.RUNNING and any(a.kind == "chapter_audio" for a in record.artifacts)
+    if not (finished or running):
         raise ApiError(
             409,
             ErrorBody(
@@ -268,8 +271,6 @@ def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Resul
             ),
         )
     expires = services.settings.presign_expires_seconds
-    result = record.result
-    filename = download_name(record.spec.title, record.id, f".{result.format.value}")
     artifacts = [
         ArtifactOut(
             kind=a.kind,
@@ -284,8 +285,13 @@ def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Resul
         )
         for a in record.artifacts
     ]
+    result = record.result
+    if not finished or result is None:
+        return ResultOut(id=record.id, status=record.status, artifacts=artifacts, audio=None)
+    filename = download_name(record.spec.title, record.id, f".{result.format.value}")
     return ResultOut(
         id=record.id,
+        status=record.status,
         artifacts=artifacts,
         audio=AudioOut(
             url=services.store.presign_get(result.key, expires, filename=filename),
@@ -294,6 +300,9 @@ def get_result(job_id: JobId, services: ServicesDep, tenant: TenantDep) -> Resul
             duration_seconds=result.duration_seconds,
             bytes=result.bytes,
         ),
+        chunks_total=result.chunks_total,
+        chunks_rendered=result.chunks_rendered,
+        chunks_reused=result.chunks_reused,
     )
 
 

@@ -63,6 +63,7 @@ class Master:
         self._encoder: StreamingEncoder | None = None
         self._audio_filter: str | None = None
         self._opening_lufs = float("-inf")
+        self._decided = False
 
     def __enter__(self) -> Master:
         return self
@@ -84,6 +85,16 @@ class Master:
             if self._target is None or self._programme.frames >= self._window_frames:
                 self._start()
         self._advance()
+
+    @property
+    def gain_decided(self) -> bool:
+        """Whether the programme's gain is known (its opening is measured, or loudness is off)."""
+        return self._decided
+
+    @property
+    def audio_filter(self) -> str | None:
+        """The gain and limiter chosen so far; final unless ``finish`` encodes again."""
+        return self._audio_filter
 
     def finish(self) -> Mastered:
         """After the last write: wait for the encoder, and encode once more if the loudness missed."""
@@ -115,6 +126,7 @@ class Master:
     def _start(self, lufs: float | None = None) -> None:
         """Encode from the first frame with the gain ``lufs`` asks for (by default the opening's loudness)."""
         self._audio_filter = None
+        self._decided = True
         if self._target is not None:
             self._opening_lufs = self._meter.integrated_lufs if lufs is None else lufs
             self._audio_filter = gain_filter(self._target, self._opening_lufs)
