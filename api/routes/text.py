@@ -166,7 +166,8 @@ class PreviewOut(BaseModel):
 @router.post(
     "/preview",
     response_model=PreviewOut,
-    responses={422: {"model": ErrorResponse}, 413: {"model": ErrorResponse}},
+    # 503: storage out, or (an EPUB upload) every EPUB reading slot taken.
+    responses={code: {"model": ErrorResponse} for code in (401, 413, 422, 429, 503)},
 )
 def preview(body: PreviewRequest, services: ServicesDep, tenant: TenantDep) -> PreviewOut:
     """How numbers, dates and abbreviations will be read, what the voice cannot say, and the chapters."""

@@ -13,6 +13,7 @@ from api.app import create_app
 from api.routes.text import UPLOAD_CHUNKS_LISTED
 from devstack.provision import Resources
 from kontho.settings import Settings
+from kontho.text import epub
 from kontho.text.unicode import normalize_unicode
 from tests.conftest import AUTH
 from tests.epubs import build_epub
@@ -201,9 +202,15 @@ def test_an_uploads_preview_is_refused_as_its_job_would_be(api: TestClient, tmp_
     )
 
 
-def test_an_uploads_preview_keeps_to_the_jobs_text_limits(settings: Settings, resources: Resources) -> None:
+def test_an_uploads_preview_keeps_to_the_jobs_text_limits(
+    settings: Settings, resources: Resources, tmp_path: Path
+) -> None:
     small = settings.model_copy(update={"max_text_chars": 50, "max_chapters": 2})
     with TestClient(create_app(small), headers=AUTH) as client:
+        book = _upload(client, build_epub(tmp_path / "book.epub", EPUB_CHAPTERS), "application/epub+zip")
+        epub_too_long = client.post("/v1/text/preview", json={"upload": book})
+        assert epub_too_long.status_code == 413
+        assert epub_too_long.json()["error"] == client.post("/v1/jobs", json={"upload": book}).json()["error"]
         long = _upload(client, ("কথা। " * 20).encode(), "text/plain")
         too_long = client.post("/v1/text/preview", json={"upload": long})
         assert too_long.status_code == 413
@@ -232,3 +239,15 @@ def test_a_preview_names_exactly_one_input(api: TestClient, body: dict[str, obje
     error = response.json()["error"]
     assert error["field"] == field
     assert "exactly one of text" in error["message"]
+
+
+def test_an_epub_preview_waits_its_turn_for_a_reading_slot_as_a_job_does(
+    api: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upload_id = _upload(api, build_epub(tmp_path / "book.epub", EPUB_CHAPTERS), "application/epub+zip")
+    monkeypatch.setattr(epub, "SLOT_WAIT_SECONDS", 0.2)
+    with epub.reading_slot(), epub.reading_slot():  # two books are being read
+        response = api.post("/v1/text/preview", json={"upload": upload_id})
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "5"
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == ("busy", "upload")
