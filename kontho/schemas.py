@@ -108,6 +108,9 @@ class JobUsage(BaseModel):
     )
     audio_seconds: float = 0.0
     compute_seconds: float = Field(default=0.0, description="Worker time spent rendering, every attempt.")
+    synthesis_seconds: float = Field(
+        default=0.0, description="The part of compute_seconds the voices spent synthesizing, every attempt."
+    )
     device: str | None = Field(default=None, description="Where it rendered: cpu or cuda.")
     bytes_stored: int = Field(default=0, description="Bytes of the artifacts it produced.")
 

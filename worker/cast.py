@@ -11,6 +11,7 @@ the rate, and the sample rate it was brought to.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -46,6 +47,8 @@ class Cast:
         self.sample_rate = narrator.engine.sample_rate
         self._speed = speed
         self._gains = {key: self._gain_db(member) for key, member in self.members.items()}
+        self.synthesis_seconds = 0.0
+        """Time spent in the engines so far (in the thread that renders): what a GPU is busy for."""
 
     @classmethod
     def for_job(
@@ -97,7 +100,10 @@ class Cast:
                 rates = [self.rate(c) for c in mine]
                 streams[key] = member.engine.synthesize([c.text for c in mine], rates)
         for chunk in chunks:
-            yield self.to_job_rate(chunk, trim_silence(next(streams[self._key(chunk)])))
+            started = time.perf_counter()
+            audio = self.to_job_rate(chunk, trim_silence(next(streams[self._key(chunk)])))
+            self.synthesis_seconds += time.perf_counter() - started
+            yield audio
 
     def _key(self, chunk: Chunk) -> str | None:
         return chunk.voice if chunk.voice in self.members else None

@@ -12,7 +12,7 @@ always match the whole book.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -21,7 +21,8 @@ from kontho.jobspec import AudioFormat
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact
 from worker.artifacts import ArtifactFile, upload
-from worker.audio.encode import EncodeOptions, PcmSpan, encode
+from worker.audio.encode import CHAPTERED, EncodeOptions, PcmSpan, encode
+from worker.audio.tags import BookTags, tag_audiobook
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class ChapterFiles:
         fmt: AudioFormat,
         mp3_bitrate: str,
         folder: Path,
+        tags: BookTags,
+        chapters: int,
     ) -> None:
         self._store = store
         self._tenant = tenant
@@ -56,6 +59,8 @@ class ChapterFiles:
         self._fmt = fmt
         self._mp3_bitrate = mp3_bitrate
         self._folder = folder
+        self._tags = tags
+        self._chapters = chapters
         self._waiting: list[ChapterSpan] = []
         self._running: list[tuple[Future[Artifact], str | None]] = []
         self._published: dict[int, tuple[Artifact, str | None]] = {}
@@ -114,6 +119,11 @@ class ChapterFiles:
         )
         path = encode(self._programme, self._folder / f"chapter-{chapter.number}.{fmt.value}", options)
         try:
+            if fmt in CHAPTERED:
+                # The chapter as a track of the book: its own title, the book's as album, cover and all.
+                book = self._tags
+                track = (chapter.number, self._chapters)
+                tag_audiobook(path, fmt, replace(book, title=chapter.title, album=book.title, track=track))
             return upload(
                 self._store,
                 ArtifactFile(

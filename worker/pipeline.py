@@ -204,6 +204,7 @@ class Pipeline:
         pending = set(missing)
         reused = 0
         spoken = 0
+        synthesis_counted = cast.synthesis_seconds
         wav = folder / "programme.wav"
         spans: list[ChapterSpan] = []
 
@@ -216,7 +217,7 @@ class Pipeline:
 
         with (
             WavAssembler(wav, rate) as out,
-            self._chapter_files(record, out, folder) as files,
+            self._chapter_files(record, out, folder, len(prepared.chapters)) as files,
             TimingWriter(folder, rate) as timings,
             Master(
                 out,
@@ -238,7 +239,8 @@ class Pipeline:
                     # Not pending: it left the cache since planning (expired, erased), so it is rendered now.
                     audio = next(rendered) if chunk.index in pending else next(cast.render([chunk]))
                     cache.save(digest, audio)
-                    progress.synthesized(len(chunk.text))
+                    progress.synthesized(len(chunk.text), cast.synthesis_seconds - synthesis_counted)
+                    synthesis_counted = cast.synthesis_seconds
                 audio = cast.levelled(chunk, audio)
                 if chunk.chapter == len(chapter_starts):
                     if chapter_starts:
@@ -296,7 +298,7 @@ class Pipeline:
         )
 
     def _chapter_files(
-        self, record: JobRecord, out: WavAssembler, folder: Path
+        self, record: JobRecord, out: WavAssembler, folder: Path, chapters: int
     ) -> contextlib.AbstractContextManager[ChapterFiles | None]:
         if not record.spec.chapter_files:
             return contextlib.nullcontext()
@@ -310,6 +312,8 @@ class Pipeline:
             record.spec.format,
             self._settings.mp3_bitrate,
             folder,
+            book_tags(self._store, record, []),
+            chapters,
         )
 
     def _publish(

@@ -76,11 +76,12 @@ class ProgressReporter:
         self.record = self.record.touch(artifacts=[*self.record.artifacts, artifact])
         self.save()
 
-    def synthesized(self, characters: int) -> None:
-        """Count characters the voice rendered (not reused) in the job's usage; saved with the progress."""
+    def synthesized(self, characters: int, seconds: float) -> None:
+        """Count what the voices rendered (not reused) in the job's usage; saved with the progress."""
         usage = self.record.usage
         total = usage.characters_synthesized + characters
-        updated = usage.model_copy(update={"characters_synthesized": total})
+        busy = round(usage.synthesis_seconds + seconds, 3)
+        updated = usage.model_copy(update={"characters_synthesized": total, "synthesis_seconds": busy})
         self.record = self.record.model_copy(update={"usage": updated})
 
     def alive(self) -> None:

@@ -123,6 +123,35 @@ def test_an_mp3_carries_the_uploaded_cover_its_tags_and_chapter_frames(
     assert chapters[0].end_time == chapters[1].start_time
 
 
+def test_each_chapter_file_is_a_track_of_the_book_with_its_cover(
+    api: TestClient, consumer: Consumer, tmp_path: Path
+) -> None:
+    cover = _image("PNG")
+    request: dict[str, object] = {
+        "text": "# এক\n\nপ্রথম কথা।\n\n# দুই\n\nদ্বিতীয় কথা।\n",
+        "text_format": "markdown",
+        "format": "mp3",
+        "title": "গল্প",
+        "author": "লেখক",
+        "chapter_files": True,
+        "cover_upload": _upload(api, cover, "image/png"),
+    }
+    response = api.post("/v1/jobs", json=request)
+    assert consumer.run(burst=True)["completed"] == 1
+    result = api.get(f"/v1/jobs/{response.json()['id']}/result").json()
+    files = sorted(
+        (a for a in result["artifacts"] if a["kind"] == "chapter_audio"), key=lambda a: a["chapter"]
+    )
+    for n, (artifact, title) in enumerate(zip(files, ["এক", "দুই"], strict=True), start=1):
+        path = tmp_path / f"chapter-{n}.mp3"
+        path.write_bytes(httpx.get(artifact["url"]).content)
+        frames = ID3(path)
+        assert (str(frames["TIT2"]), str(frames["TALB"]), str(frames["TPE1"])) == (title, "গল্প", "লেখক")
+        assert str(frames["TRCK"]) == f"{n}/2"
+        (picture,) = frames.getall("APIC")
+        assert picture.data == cover
+
+
 def test_a_named_cover_upload_wins_over_the_epubs_own_cover(
     api: TestClient, store: JobStore, tmp_path: Path
 ) -> None:

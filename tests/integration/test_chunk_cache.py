@@ -79,6 +79,8 @@ def test_the_same_text_again_is_read_from_the_cache_and_sounds_the_same(
     # Billed: every character submitted, but only what was synthesized as synthesis.
     assert first["usage"]["characters_synthesized"] > 0
     assert second["usage"]["characters_synthesized"] == 0
+    assert first["usage"]["synthesis_seconds"] > 0
+    assert second["usage"]["synthesis_seconds"] == 0
     assert second["usage"]["characters"] == first["usage"]["characters"] == len(TEXT)
     day = UsageLedger(store).day("alpha", today())
     assert day.characters == 2 * len(TEXT)

@@ -33,6 +33,7 @@ from mutagen.id3 import (
     TLAN,
     TPE1,
     TPE2,
+    TRCK,
     TXXX,
     CTOCFlags,
     ID3NoHeaderError,
@@ -62,6 +63,10 @@ class BookTags:
     cover: Cover | None = None
     chapters: list[tuple[str, int, int]] = field(default_factory=list)
     """(title, start ms, end ms) per chapter."""
+    album: str | None = None
+    """The book's title, where ``title`` is one chapter's (a chapter file); ``title`` when absent."""
+    track: tuple[int, int] | None = None
+    """A chapter file's number and the number of chapters."""
 
 
 def tag_audiobook(path: Path, fmt: AudioFormat, tags: BookTags) -> None:
@@ -79,7 +84,10 @@ def _tag_mp4(path: Path, tags: BookTags) -> None:
     atoms = cast("MP4Tags", audio.tags)
     if tags.title:
         atoms["\xa9nam"] = [tags.title]
-        atoms["\xa9alb"] = [tags.title]
+    if tags.album or tags.title:
+        atoms["\xa9alb"] = [tags.album or tags.title or ""]
+    if tags.track:
+        atoms["trkn"] = [tags.track]
     if tags.author:
         atoms["\xa9ART"] = [tags.author]
         atoms["aART"] = [tags.author]
@@ -102,7 +110,10 @@ def _tag_mp3(path: Path, tags: BookTags) -> None:
         frames = ID3()
     if tags.title:
         frames.setall("TIT2", [TIT2(encoding=3, text=[tags.title])])
-        frames.setall("TALB", [TALB(encoding=3, text=[tags.title])])
+    if tags.album or tags.title:
+        frames.setall("TALB", [TALB(encoding=3, text=[tags.album or tags.title or ""])])
+    if tags.track:
+        frames.setall("TRCK", [TRCK(encoding=3, text=[f"{tags.track[0]}/{tags.track[1]}"])])
     if tags.author:
         frames.setall("TPE1", [TPE1(encoding=3, text=[tags.author])])
         frames.setall("TPE2", [TPE2(encoding=3, text=[tags.author])])
