@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.precision
 	$(BIN)/python -m bench.longform
+	$(BIN)/python -m bench.rerender
 	$(BIN)/python -m bench.fairness
 	$(BIN)/python -m bench.epub_memory
 	$(BIN)/python -m bench.voices_memory
