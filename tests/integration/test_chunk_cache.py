@@ -187,3 +187,22 @@ def test_the_record_says_whether_a_job_reuses(api: TestClient, store: JobStore) 
     assert record is not None
     assert record.spec.reuse is False
     assert api.post("/v1/jobs", json={"text": TEXT, "reuse": "no"}).status_code == 422
+
+
+def test_a_reused_render_has_the_loudness_marks_and_subtitles_of_a_fresh_one(
+    api: TestClient, tenant_settings: Settings, store: JobStore
+) -> None:
+    options = {"format": "mp3", "loudness": "podcast", "subtitles": True}
+    _render(api, tenant_settings, TEXT, **options)
+    reused = _render(api, tenant_settings, TEXT, **options)
+    fresh = _render(api, tenant_settings, TEXT, reuse=False, **options)
+    assert _result(store, reused).chunks_reused == 5
+    assert _result(store, fresh).chunks_reused == 0
+    assert _result(store, reused).loudness_lufs == _result(store, fresh).loudness_lufs
+    for name in ("marks.json", "subtitles.srt", "subtitles.vtt"):
+        assert store.get_bytes(keys.job_file("alpha", reused["id"], name)) == store.get_bytes(
+            keys.job_file("alpha", fresh["id"], name)
+        )
+    audio = [store.get_bytes(keys.job_audio("alpha", job["id"], "mp3")) for job in (reused, fresh)]
+    assert audio[0] is not None
+    assert audio[0] == audio[1]
