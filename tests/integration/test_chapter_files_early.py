@@ -30,7 +30,8 @@ BOOK = "\n\n".join(
 
 def _frames(body: bytes) -> bytes:
     with wave.open(io.BytesIO(body)) as wav:
-        return wav.readframes(wav.getnframes())
+        frames: bytes = wav.readframes(wav.getnframes())
+    return frames
 
 
 def test_finished_chapters_are_offered_while_the_rest_renders(
