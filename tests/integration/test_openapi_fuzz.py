@@ -39,8 +39,10 @@ from kontho.usage import today
 from tests.conftest import AUTH
 
 _PORT = free_port()
-# The local tenant without its 600 requests a minute: the fuzzer sends more than that, and a 429 is the
-# rate limit's answer, not the route's (tests/integration/test_limits.py checks the limit).
+# The local tenant without its limits: the fuzzer sends more than 600 requests a minute and creates more
+# jobs and samples than a tenant may have at once, and a 429 is the limit's answer, not the route's
+# (tests/integration/test_limits.py and test_voice_samples.py check the limits). Their answers would also
+# depend on what earlier examples left, which makes a replayed example answer otherwise.
 _KEYS = Path(tempfile.mkdtemp()) / "keys.json"
 _KEYS.write_text(
     TenantFile(
@@ -50,6 +52,8 @@ _KEYS.write_text(
                 key_sha256=[key_hash(LOCAL_KEY)],
                 webhook_secret=LOCAL_WEBHOOK_SECRET,
                 requests_per_minute=1_000_000,
+                max_active_jobs=1_000_000,
+                max_chars_per_day=1_000_000_000_000,
             )
         ]
     ).model_dump_json()
@@ -76,6 +80,9 @@ _SETTINGS = Settings(
     # Small, so a lexicon at the entry limit fits in a request body of this deployment's size.
     lexicon_max_entries=10,
     lexicon_max_alias_chars=50,
+    # No sample is answered from an earlier example's: each example's answers depend on it alone.
+    max_samples_in_flight=100,
+    sample_reuse_seconds=0,
 )
 _CONFIG = SchemathesisConfig.from_dict(
     {
