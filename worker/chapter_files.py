@@ -21,7 +21,9 @@ from kontho.jobspec import AudioFormat
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact
 from worker.artifacts import ArtifactFile, upload
-from worker.audio.encode import CHAPTERED, EncodeOptions, PcmSpan, encode
+from worker.audio.encode import CHAPTERED
+from worker.audio.limiter import Gain
+from worker.audio.stream import StreamingEncoder
 from worker.audio.tags import BookTags, tag_audiobook
 
 
@@ -62,8 +64,8 @@ class ChapterFiles:
         self._tags = tags
         self._chapters = chapters
         self._waiting: list[ChapterSpan] = []
-        self._running: list[tuple[Future[Artifact], str | None]] = []
-        self._published: dict[int, tuple[Artifact, str | None]] = {}
+        self._running: list[tuple[Future[Artifact], Gain | None]] = []
+        self._published: dict[int, tuple[Artifact, Gain | None]] = {}
         # One encoder at a time: the chapters share the cores with synthesis and the whole book's encoder.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chapter-files")
 
@@ -79,45 +81,52 @@ class ChapterFiles:
         """``chapter``'s audio is all in the programme on disk (flushed)."""
         self._waiting.append(chapter)
 
-    def publish_ready(self, audio_filter: str | None, gain_decided: bool) -> list[Artifact]:
+    def publish_ready(self, gain: Gain | None, gain_decided: bool) -> list[Artifact]:
         """Start the waiting chapters once the gain is decided; return the chapters published since the
         last call, in order (raises what a failed encode or upload raised)."""
         if gain_decided:
             for chapter in self._waiting:
-                self._running.append((self._pool.submit(self._publish, chapter, audio_filter), audio_filter))
+                self._running.append((self._pool.submit(self._publish, chapter, gain), gain))
             self._waiting = []
-        done = [(f, gain) for f, gain in self._running if f.done()]
-        self._running = [(f, gain) for f, gain in self._running if not f.done()]
+        done = [(f, used) for f, used in self._running if f.done()]
+        self._running = [(f, used) for f, used in self._running if not f.done()]
         fresh = []
-        for future, gain in done:
+        for future, used in done:
             artifact = future.result()
-            self._published[artifact.chapter or 0] = (artifact, gain)
+            self._published[artifact.chapter or 0] = (artifact, used)
             fresh.append(artifact)
         return sorted(fresh, key=lambda a: a.chapter or 0)
 
-    def complete(self, chapters: list[ChapterSpan], audio_filter: str | None) -> list[Artifact]:
+    def complete(self, chapters: list[ChapterSpan], gain: Gain | None) -> list[Artifact]:
         """Every chapter's file with the final gain: those published with it are kept, the rest encoded."""
         for future, _ in self._running:
             future.result()
-        self.publish_ready(audio_filter, gain_decided=False)
+        self.publish_ready(gain, gain_decided=False)
         artifacts = []
         for chapter in chapters:
             published = self._published.get(chapter.number)
-            if published is None or published[1] != audio_filter:
-                published = (self._publish(chapter, audio_filter), audio_filter)
+            if published is None or published[1] != gain:
+                published = (self._publish(chapter, gain), gain)
             artifacts.append(published[0])
         return artifacts
 
-    def _publish(self, chapter: ChapterSpan, audio_filter: str | None) -> Artifact:
+    def _publish(self, chapter: ChapterSpan, gain: Gain | None) -> Artifact:
         fmt = self._fmt
-        options = EncodeOptions(
+        path = self._folder / f"chapter-{chapter.number}.{fmt.value}"
+        # The chapter's samples of the programme, through the same gain and limiter as the whole.
+        with StreamingEncoder(
+            self._programme,
+            self._data_offset + 2 * chapter.start,
+            self._rate,
+            path,
             fmt,
             mp3_bitrate=self._mp3_bitrate,
+            gain=gain,
             title=chapter.title,
-            audio_filter=audio_filter,
-            frames=PcmSpan(self._data_offset, self._rate, chapter.start, chapter.end),
-        )
-        path = encode(self._programme, self._folder / f"chapter-{chapter.number}.{fmt.value}", options)
+            measure=False,
+        ) as encoder:
+            encoder.advance(chapter.end - chapter.start)
+            encoder.finish()
         try:
             if fmt in CHAPTERED:
                 # The chapter as a track of the book: its own title, the book's as album, cover and all.

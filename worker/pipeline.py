@@ -202,6 +202,8 @@ class Pipeline:
         fresh = Ahead(lambda: cast.render(to_render))
         rendered = iter(fresh)
         pending = set(missing)
+        # Cached chunks are fetched ahead in parallel, in the order assembly takes them.
+        loads = cache.loaded([digests[i] for i in range(len(chunks)) if i not in pending])
         reused = 0
         spoken = 0
         synthesis_counted = cast.synthesis_seconds
@@ -229,10 +231,11 @@ class Pipeline:
                 while_waiting=progress.alive,
             ) as master,
             contextlib.closing(fresh),
+            contextlib.closing(loads),
         ):
             for chunk, digest in zip(chunks, digests, strict=True):
                 stop.check()
-                audio = None if chunk.index in pending else cache.load(digest)
+                audio = None if chunk.index in pending else next(loads)
                 if audio is not None:
                     reused += 1
                 else:
@@ -262,7 +265,7 @@ class Pipeline:
                 out.pause(pause_ms)
                 master.wrote(silence_frames=rate * pause_ms // 1000)
                 if files is not None:
-                    for artifact in files.publish_ready(master.audio_filter, master.gain_decided):
+                    for artifact in files.publish_ready(master.gain, master.gain_decided):
                         progress.chapter_ready(artifact)
                 progress.update(
                     chunk.index + 1,
@@ -280,7 +283,7 @@ class Pipeline:
             out.close()
             cache.flush()
             mastered = master.finish()
-            chapter_files = [] if files is None else files.complete(spans, mastered.audio_filter)
+            chapter_files = [] if files is None else files.complete(spans, mastered.gain)
         metrics.CHUNKS.labels("rendered").inc(len(chunks) - reused)
         metrics.CHUNKS.labels("reused").inc(reused)
         log.info("job_synthesized", chunks_rendered=len(chunks) - reused, chunks_reused=reused)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from worker.audio.assemble import WavAssembler
-from worker.audio.loudness import PRESETS, gain_filter, measure
+from worker.audio.loudness import PRESETS, gain_for, measure
 from worker.audio.meter import LoudnessMeter
 
 
@@ -43,13 +43,14 @@ def test_silence_has_no_loudness_and_asks_for_no_gain() -> None:
     meter = LoudnessMeter(22_050)
     meter.feed_silence(22_050 * 3)
     assert meter.integrated_lufs == -math.inf
-    assert gain_filter(PRESETS["audiobook"], meter.integrated_lufs) is None
+    assert gain_for(PRESETS["audiobook"], meter.integrated_lufs) is None
 
 
 def test_gain_is_the_distance_to_the_target_with_a_limiter_at_the_ceiling() -> None:
-    podcast = gain_filter(PRESETS["podcast"], -20.0)
+    podcast = gain_for(PRESETS["podcast"], -20.0)
     assert podcast is not None
-    assert podcast.startswith("volume=4.00dB,alimiter=limit=0.7943:")  # -2 dBFS: -1.5 dBTP less 0.5 dB
-    audiobook = gain_filter(PRESETS["audiobook"], -14.5)
+    assert podcast.gain_db == 4.0
+    assert podcast.ceiling == pytest.approx(0.7943, abs=1e-4)  # -2 dBFS: -1.5 dBTP less 0.5 dB
+    audiobook = gain_for(PRESETS["audiobook"], -14.5)
     assert audiobook is not None
-    assert audiobook.startswith("volume=-3.50dB,")
+    assert audiobook.gain_db == -3.5

@@ -59,44 +59,20 @@ def ffmpeg_binary() -> str:
 
 
 @dataclass(frozen=True)
-class PcmSpan:
-    """Frames ``start`` up to ``end`` of a mono 16-bit WAV whose samples begin at byte ``data_offset``.
-
-    Read through ffmpeg's ``subfile`` protocol as raw samples, so the span is exact to the sample and the
-    file may still be growing past it (its header's sizes are not written until it is finished)."""
-
-    data_offset: int
-    sample_rate: int
-    start: int
-    end: int
-
-    def input_args(self, wav_path: Path) -> list[str]:
-        first, last = self.data_offset + 2 * self.start, self.data_offset + 2 * self.end
-        source = f"subfile,,start,{first},end,{last},,:{wav_path}"
-        return ["-f", "s16le", "-ar", str(self.sample_rate), "-ac", "1", "-i", source]
-
-
-@dataclass(frozen=True)
 class EncodeOptions:
     fmt: AudioFormat
     mp3_bitrate: str = "128k"
     title: str | None = None
-    audio_filter: str | None = None
-    """An ffmpeg filter chain (the mastering gain and limiter)."""
     metadata: Path | None = None
     """An ffmetadata file: title, author, chapters."""
-    frames: PcmSpan | None = None
-    """Only these samples of the input, exactly."""
 
 
 def encode(wav_path: Path, out_path: Path, options: EncodeOptions) -> Path:
-    """Encode ``wav_path`` (or only ``options.frames`` of it) to ``out_path``."""
+    """Encode ``wav_path`` to ``out_path``."""
     args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
-    args += options.frames.input_args(wav_path) if options.frames else ["-i", str(wav_path)]
+    args += ["-i", str(wav_path)]
     if options.metadata is not None:
         args += ["-i", str(options.metadata), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-    if options.audio_filter:
-        args += ["-af", options.audio_filter]
     args += codec_args(options.fmt, options.mp3_bitrate)
     if options.title:
         args += ["-metadata", f"title={options.title}"]

@@ -2,7 +2,8 @@
 
 The streaming meter (``worker/audio/meter.py``) measures the programme's opening while it is assembled;
 encoding (``worker/audio/master.py``) then applies one gain to the whole programme, so every chapter
-keeps its level relative to the others, and a limiter holds the true-peak ceiling. ``measure`` runs ffmpeg's
+keeps its level relative to the others, and a limiter (``worker/audio/limiter.py``) holds the true-peak
+ceiling. ``measure`` runs ffmpeg's
 ebur128 filter on a file: the independent reference the tests and benchmarks check results against.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kontho.errors import EncodeFailed
+from worker.audio.limiter import Gain
 
 _QUIETEST_LUFS = -70.0  # EBU R128's absolute gate
 
@@ -56,16 +58,15 @@ def measure(path: Path) -> Measurement:
     return Measurement(integrated_lufs=float(integrated[-1]), true_peak_dbtp=float(peak[-1]))
 
 
-def gain_filter(target: LoudnessTarget, integrated_lufs: float) -> str | None:
-    """ffmpeg filters that bring the programme to ``target``; None when there is nothing to measure.
+def gain_for(target: LoudnessTarget, integrated_lufs: float) -> Gain | None:
+    """The gain and ceiling that bring the programme to ``target``; None when there is nothing to measure.
 
     A programme too quiet to gate (silence, or below -70 LUFS) has no level to correct.
     """
     if not math.isfinite(integrated_lufs) or integrated_lufs < _QUIETEST_LUFS:
         return None
-    gain = target.integrated_lufs - integrated_lufs
-    # Speech often peaks 15-20 dB above its loudness: a fast limiter holds the ceiling, with half a dB of
-    # room for peaks between samples. It is always in the chain because the gain may be decided before
-    # the loudest passage has been heard; below the ceiling it changes nothing.
+    # Speech often peaks 15-20 dB above its loudness: the limiter holds the ceiling, with half a dB of
+    # room for peaks between samples. It is always applied because the gain may be decided before the
+    # loudest passage has been heard; below the ceiling it changes nothing.
     ceiling = 10 ** ((target.true_peak_dbtp - 0.5) / 20)
-    return f"volume={gain:.2f}dB,alimiter=limit={ceiling:.4f}:level=false:attack=5:release=50"
+    return Gain(gain_db=round(target.integrated_lufs - integrated_lufs, 2), ceiling=ceiling)

@@ -2,7 +2,8 @@
 
 The gain is decided from the programme's opening (``KONTHO_LOUDNESS_WINDOW_SECONDS`` of it, or all of a
 shorter programme): a voice reading a book keeps a steady level, so its opening predicts the whole. From
-then on ffmpeg encodes behind synthesis with that gain, and measures the whole programme as it goes. When
+then on ffmpeg encodes behind synthesis with that gain, and the feeder measures the whole programme as
+it goes. When
 the opening's gain would leave the whole further from the target than ``TOLERANCE_LU`` (a book whose first
 minutes are much quieter or louder than the rest), it is encoded again from the WAV on disk with the gain
 the whole programme asks for. The output is always within tolerance, and the second pass is paid only by
@@ -21,7 +22,8 @@ import structlog
 
 from kontho.jobspec import AudioFormat, Loudness
 from worker.audio.assemble import WavAssembler
-from worker.audio.loudness import PRESETS, gain_filter
+from worker.audio.limiter import Gain
+from worker.audio.loudness import PRESETS, gain_for
 from worker.audio.meter import LoudnessMeter
 from worker.audio.stream import StreamingEncoder
 from worker.engines.base import Audio
@@ -35,8 +37,8 @@ TOLERANCE_LU = 0.5
 class Mastered:
     path: Path
     loudness_lufs: float | None
-    """Integrated loudness of the whole programme before its gain, as ffmpeg measured it."""
-    audio_filter: str | None
+    """Integrated loudness of the whole programme before its gain, measured on its way to the encoder."""
+    gain: Gain | None
     """The gain and limiter applied, for cutting chapter files that match."""
     passes: int
 
@@ -61,7 +63,7 @@ class Master:
         self._mp3_bitrate = mp3_bitrate
         self._meter = LoudnessMeter(programme.sample_rate)
         self._encoder: StreamingEncoder | None = None
-        self._audio_filter: str | None = None
+        self._gain: Gain | None = None
         self._opening_lufs = float("-inf")
         self._decided = False
 
@@ -92,9 +94,9 @@ class Master:
         return self._decided
 
     @property
-    def audio_filter(self) -> str | None:
+    def gain(self) -> Gain | None:
         """The gain and limiter chosen so far; final unless ``finish`` encodes again."""
-        return self._audio_filter
+        return self._gain
 
     def finish(self) -> Mastered:
         """After the last write: wait for the encoder, and encode once more if the loudness missed."""
@@ -102,7 +104,7 @@ class Master:
             self._start()
         measured = self._drain()
         passes = 1
-        if self._target is not None and self._audio_filter is not None and measured is not None:
+        if self._target is not None and self._gain is not None and measured is not None:
             miss = measured - self._opening_lufs
             if abs(miss) > TOLERANCE_LU:
                 log.info(
@@ -113,7 +115,7 @@ class Master:
                 self._start(measured)
                 self._drain()
                 passes = 2
-        return Mastered(self._out_path, measured, self._audio_filter, passes)
+        return Mastered(self._out_path, measured, self._gain, passes)
 
     def _drain(self) -> float | None:
         self._advance()
@@ -125,15 +127,15 @@ class Master:
 
     def _start(self, lufs: float | None = None) -> None:
         """Encode from the first frame with the gain ``lufs`` asks for (by default the opening's loudness)."""
-        self._audio_filter = None
+        self._gain = None
         self._decided = True
         if self._target is not None:
             self._opening_lufs = self._meter.integrated_lufs if lufs is None else lufs
-            self._audio_filter = gain_filter(self._target, self._opening_lufs)
+            self._gain = gain_for(self._target, self._opening_lufs)
         log.info(
             "encoding_started",
             after_seconds=round(self._programme.seconds, 1),
-            audio_filter=self._audio_filter,
+            mastering=self._gain.describe() if self._gain else None,
         )
         self._encoder = StreamingEncoder(
             self._programme.path,
@@ -142,7 +144,7 @@ class Master:
             self._out_path,
             self._fmt,
             mp3_bitrate=self._mp3_bitrate,
-            audio_filter=self._audio_filter,
+            gain=self._gain,
         )
 
     def _advance(self) -> None:

@@ -3,33 +3,39 @@
 Synthesis appends to the WAV on local disk; a feeder thread reads what has been committed and pipes it
 to one ffmpeg process. The file itself is the buffer between the two, so memory stays constant however
 far the encoder falls behind, and a slow codec (Opus, AAC) costs only the time it needs beyond synthesis.
-ffmpeg's ebur128 filter measures the whole programme in the same pass, before the gain, so the caller
-can check the gain it chose without reading the audio again.
+On its way the feeder measures the programme's loudness (before the gain, so the caller can check the
+gain it chose without reading the audio again) and applies the gain and limiter itself: ffmpeg is left
+with its codec alone, and the feeder's work runs on another core beside it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
+import fcntl
+import math
 import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
+import numpy as np
 import structlog
 
 from kontho.errors import EncodeFailed
 from kontho.jobspec import AudioFormat
 from worker.audio.encode import codec_args, ffmpeg_binary
+from worker.audio.limiter import Gain, PeakLimiter
+from worker.audio.meter import LoudnessMeter
 
 log = structlog.get_logger(__name__)
 
-_READ_BYTES = 1 << 20
+_READ_BYTES = 1 << 19
+_PIPE_BYTES = 1 << 20
 _IDLE_WAIT_SECONDS = 0.2
 _LIVENESS_SECONDS = 5.0
-_INTEGRATED = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")
 
 
 class StreamingEncoder:
@@ -43,7 +49,9 @@ class StreamingEncoder:
         out_path: Path,
         fmt: AudioFormat,
         mp3_bitrate: str = "128k",
-        audio_filter: str | None = None,
+        gain: Gain | None = None,
+        title: str | None = None,
+        measure: bool = True,
     ) -> None:
         self.out_path = out_path
         self._source = source
@@ -53,12 +61,17 @@ class StreamingEncoder:
         self._failure: BaseException | None = None
         self._more = threading.Condition()
         # Measured before the gain: the programme's own loudness, which decides the gain it needs.
-        filters = ",".join(f for f in ("ebur128", audio_filter) if f)
+        self._meter = LoudnessMeter(sample_rate, true_peak=False) if measure else None
+        self._limiter = PeakLimiter(gain, sample_rate) if gain is not None else None
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it records
-        args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-y"]
-        args += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", "-af", filters]
-        args += [*codec_args(fmt, mp3_bitrate), "-metadata", "language=ben", str(out_path)]
+        args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
+        args += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+        args += codec_args(fmt, mp3_bitrate)
+        if title:
+            args += ["-metadata", f"title={title}"]
+        args += ["-metadata", "language=ben", str(out_path)]
         self._process = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=self._stderr)
+        _widen_pipe(self._process.stdin)
         self._feeder = threading.Thread(target=self._feed, name="encoder-feed", daemon=True)
         self._feeder.start()
 
@@ -96,8 +109,10 @@ class StreamingEncoder:
         report = self._stderr.read().decode(errors="replace")
         if self._failure is not None or code != 0:
             raise EncodeFailed(f"ffmpeg could not encode the programme: {report[-500:]}") from self._failure
-        found = _INTEGRATED.findall(report)
-        return float(found[-1]) if found and found[-1] != "-inf" else None
+        if self._meter is None:
+            return None
+        lufs = self._meter.integrated_lufs
+        return lufs if math.isfinite(lufs) else None
 
     def abort(self) -> None:
         with self._more:
@@ -107,6 +122,13 @@ class StreamingEncoder:
             self._process.kill()
             self._process.wait()
         self._feeder.join(timeout=5)
+
+    def _master(self, samples: np.ndarray) -> bytes:
+        if self._meter is not None:
+            self._meter.feed(samples)
+        if self._limiter is None:
+            return samples.tobytes()
+        return self._limiter.process(samples).astype("<i2").tobytes()
 
     def _feed(self) -> None:
         stdin = self._process.stdin
@@ -128,8 +150,10 @@ class StreamingEncoder:
                         if closed:
                             raise OSError(f"{self._source.name} ended before the frames said to be written")
                         continue
-                    stdin.write(data)
                     position += len(data)
+                    stdin.write(self._master(np.frombuffer(data, dtype="<i2")))
+                if self._limiter is not None:
+                    stdin.write(self._limiter.flush().astype("<i2").tobytes())
         except (BrokenPipeError, OSError) as exc:
             # ffmpeg died; finish() reports its own words about why.
             self._failure = exc
@@ -137,3 +161,11 @@ class StreamingEncoder:
         finally:
             with contextlib.suppress(OSError):
                 stdin.close()
+
+
+def _widen_pipe(pipe: IO[bytes] | None) -> None:
+    """Let the pipe hold two blocks: the feeder masters the next block while ffmpeg encodes the last one,
+    where Linux's default 64 KiB would make each wait for the other."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        if pipe is not None:
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
