@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from client.command_base import Json, Key, Url, client_for, console, errors, or_exit
-from client.display import _table, duration, print_json
+from client.display import duration, new_table, print_json
 from client.inputs import UnsupportedInput, read_input
 
 TextFormat = Literal["plain", "markdown", "ssml"]
@@ -56,9 +56,7 @@ def list_chapters(
         body["voice"] = voice
     with client_for(url, api_key) as client:
         upload = or_exit(lambda: client.upload(file))
-        preview: dict[str, Any] = or_exit(
-            lambda: client._call("POST", "/v1/text/preview", json={"upload": upload, **body})
-        )
+        preview: dict[str, Any] = or_exit(lambda: client.preview(upload=upload, **body))
     if as_json:
         print_json(preview)
         return
@@ -74,7 +72,7 @@ def list_chapters(
 def chapters_table(preview: dict[str, Any]) -> Table:
     """A chapter per row; the title folds, so the numbers keep to an 80-column line."""
     book = " — ".join(part for part in (preview.get("title"), preview.get("author")) if part)
-    table = _table(book or None)
+    table = new_table(book or None)
     table.add_column("#", no_wrap=True, justify="right")
     table.add_column("title", overflow="fold", ratio=1)
     table.add_column("characters", no_wrap=True, justify="right")

@@ -156,7 +156,7 @@ def submit(
     ] = None,
     chapters: Annotated[
         str | None,
-        typer.Option(help="Only these chapters, as numbered by the preview: 3,5,7-9 [all]"),
+        typer.Option(help="Only these chapters, 3,5,7-9 (see: kontho chapters) [all]"),
     ] = None,
     lexicon: Annotated[
         list[str] | None,

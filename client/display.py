@@ -41,7 +41,7 @@ def print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def _table(title: str | None = None) -> Table:
+def new_table(title: str | None = None) -> Table:
     return Table(
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -55,7 +55,7 @@ def _table(title: str | None = None) -> Table:
 
 def jobs_table(jobs: list[dict[str, Any]]) -> Table:
     """A job per row; the title goes under the id, so neither squeezes the dates off an 80-column line."""
-    table = _table()
+    table = new_table()
     table.add_column("id / title", overflow="fold")
     table.add_column("status", no_wrap=True)
     table.add_column("done", no_wrap=True, justify="right")
@@ -77,7 +77,7 @@ _USAGE_COLUMNS = ["day", "jobs", "characters", "completed", "failed", "audio", "
 
 def usage_table(usage: dict[str, Any]) -> Table:
     """Days with any activity, then the total; ``jobs`` counts submissions, ``stored MB`` artifacts."""
-    table = _table(f"usage {usage['from']} – {usage['to']} (UTC days)")
+    table = new_table(f"usage {usage['from']} – {usage['to']} (UTC days)")
     for name in _USAGE_COLUMNS:
         table.add_column(name, no_wrap=True, justify="left" if name == "day" else "right")
 
@@ -100,7 +100,7 @@ def usage_table(usage: dict[str, Any]) -> Table:
 
 
 def voices_table(voices: list[dict[str, Any]]) -> Table:
-    table = _table()
+    table = new_table()
     table.add_column("id", no_wrap=True)
     table.add_column("engine", no_wrap=True)
     table.add_column("lang", no_wrap=True)
@@ -114,7 +114,7 @@ def voices_table(voices: list[dict[str, Any]]) -> Table:
 
 def lexicons_table(lexicons: list[dict[str, Any]]) -> Table:
     """A lexicon per row; the digest shortened to its first twelve hex digits, enough to tell versions."""
-    table = _table()
+    table = new_table()
     table.add_column("name", overflow="fold", ratio=1)
     table.add_column("entries", no_wrap=True, justify="right")
     table.add_column("updated (UTC)", no_wrap=True)
@@ -139,7 +139,7 @@ def lexicon_table(lexicon: dict[str, Any]) -> Table:
         f"{lexicon['name']}: {lexicon['entry_count']:,} entries, {short_digest(lexicon['digest'])}, "
         f"updated {utc(lexicon['updated_at'])} UTC"
     )
-    table = _table(title)
+    table = new_table(title)
     table.expand = True  # the title is long; the two text columns share what is left of the line
     table.add_column("written", overflow="fold", ratio=1)
     table.add_column("read as", overflow="fold", ratio=1)

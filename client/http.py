@@ -212,6 +212,11 @@ class KonthoClient:
         job: dict[str, Any] = self._call("POST", path, json=options)
         return job
 
+    def preview(self, **body: Any) -> dict[str, Any]:
+        """How ``text``, or the book an ``upload`` holds, will be read: chapters, chunks, warnings."""
+        found: dict[str, Any] = self._call("POST", "/v1/text/preview", json=body)
+        return found
+
     def put_lexicon(self, name: str, body: bytes, content_type: str) -> dict[str, Any]:
         """Create or replace a lexicon: JSON entries, or a PLS document as ``application/pls+xml``."""
         stored: dict[str, Any] = self._call(
