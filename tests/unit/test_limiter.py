@@ -14,7 +14,8 @@ def _speech_like(seconds: float, seed: int = 3) -> np.ndarray:
     envelope = np.abs(np.sin(np.arange(n) / RATE * 2 * np.pi * 3.0)) ** 3
     bursts = rng.normal(0, 4000, n) * envelope
     bursts[rng.integers(0, n, 40)] = 30_000  # sharp peaks far above the rest
-    return np.clip(bursts, -32768, 32767).astype(np.int16)
+    audio: np.ndarray = np.clip(bursts, -32768, 32767).astype(np.int16)
+    return audio
 
 
 def _run(limiter: PeakLimiter, audio: np.ndarray, cuts: list[int]) -> np.ndarray:
