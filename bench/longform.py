@@ -81,7 +81,8 @@ def _programme(client: KonthoClient, job_id: str, folder: Path) -> Path:
     return wav
 
 
-def _stack(state: str) -> LocalStack:
+def local_stack(state: str) -> LocalStack:
+    """A local stack with one worker on free ports, its state in the folder ``state``."""
     settings = Settings(
         api_port=free_port(),
         local_aws_port=free_port(),
@@ -135,14 +136,14 @@ def main() -> None:
         tempfile.TemporaryDirectory() as state_8x,
         tempfile.TemporaryDirectory() as folder,
     ):
-        with _stack(state) as stack:
+        with local_stack(state) as stack:
             client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
             rows["1x"] = run_job(client, book, "flac", reuse=False)
             one = _programme(client, rows["1x"]["id"], Path(folder))
             rows["1x"] = _with_synthesis(run_job(client, book, "mp3", reuse=False), book, one)
             rows["1x"]["worker_peak_rss_mb"] = round(_peak_rss_mb(stack.worker_pids()[0]), 1)
             print(f"1x: {rows['1x']}")
-        with _stack(state_8x) as stack:
+        with local_stack(state_8x) as stack:
             client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
             mp3 = run_job(client, long, "mp3", reuse=False)
             mp3["worker_peak_rss_mb"] = round(_peak_rss_mb(stack.worker_pids()[0]), 1)

@@ -20,14 +20,11 @@ import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from bench.longform import local_stack
 from bench.throughput import CORPUS, REPO
 from client.http import KonthoClient
-from devstack.motoserver import free_port
-from devstack.stack import LocalStack
-from kontho.settings import Settings
 from kontho.tenants import LOCAL_KEY
 
 RESULTS = REPO / "bench" / "results" / "rerender.json"
@@ -80,24 +77,16 @@ def run(client: KonthoClient, text: str, **options: Any) -> dict[str, Any]:
 def main() -> None:
     book = the_book()
     word = rare_word(book)
-    with tempfile.TemporaryDirectory() as state:
-        settings = Settings(
-            api_port=free_port(),
-            local_aws_port=free_port(),
-            local_workers=1,
-            local_state_dir=Path(state),
-            poll_wait_seconds=1,
-        )
-        with LocalStack(settings) as stack:
-            client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
-            first = run(client, book)
-            print(f"first: {first}")
-            edit = run(client, edit_one_sentence(book))
-            print(f"one sentence edited: {edit}")
-            entry = {"grapheme": word, "alias": word + "ই"}
-            client.put_lexicon(LEXICON, json.dumps({"entries": [entry]}).encode(), "application/json")
-            lexicon = run(client, book, lexicons=[LEXICON])
-            print(f"one lexicon entry ({word}): {lexicon}")
+    with tempfile.TemporaryDirectory() as state, local_stack(state) as stack:
+        client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
+        first = run(client, book)
+        print(f"first: {first}")
+        edit = run(client, edit_one_sentence(book))
+        print(f"one sentence edited: {edit}")
+        entry = {"grapheme": word, "alias": word + "ই"}
+        client.put_lexicon(LEXICON, json.dumps({"entries": [entry]}).encode(), "application/json")
+        lexicon = run(client, book, lexicons=[LEXICON])
+        print(f"one lexicon entry ({word}): {lexicon}")
     report = {
         "benchmark": "rerender",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
