@@ -206,7 +206,7 @@ class ProgressOut(BaseModel):
     done: int = Field(description="Chunks rendered.")
     total: int = Field(description="Chunks planned; 0 until the worker has planned the job.")
     percent: float
-    reused: int = Field(description="Chunks taken from an earlier attempt's checkpoints.")
+    reused: int = Field(description="Chunks taken from the tenant's chunk cache (rendered before, alike).")
     chapter: int = Field(description="The chapter being rendered, from 1; 0 before planning.")
     chapters: int
     audio_seconds: float = Field(description="Audio rendered so far.")
