@@ -107,7 +107,7 @@ def test_lifecycle_expires_cached_chunks_by_tag_and_artifacts_by_prefix(terrafor
     (content,) = dynamic["content"]
     assert content["id"] == "expire-chunk-cache-${rule.value}d"
     (chunk_filter,) = content["filter"]
-    ((tags,),) = [a["tags"] for a in chunk_filter["and"]]
+    (tags,) = [a["tags"] for a in chunk_filter["and"]]
     assert tags == {"kontho-kind": "chunk", "kontho-cache-days": "${tostring(rule.value)}"}
     for days in keys.CHUNK_CACHE_DAYS:
         tag = dict(pair.split("=") for pair in keys.chunk_cache_tag(days).split("&"))
