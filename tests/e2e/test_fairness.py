@@ -23,4 +23,5 @@ def test_one_tenants_bulk_submit_does_not_starve_another(tmp_path: Path) -> None
     # of A's fifty are still waiting. (A's first ones run while A is still submitting the rest.)
     assert result["a_started_after_b_submitted_before_b_started"] <= 1, result
     assert result["a_waiting_when_b_started"] >= 10, result
-    assert result["b_queue_seconds"] < 10, result
+    # No bound in seconds on B's wait: on a loaded machine every request takes seconds, and the order
+    # above is what shows B was not starved.
