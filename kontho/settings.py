@@ -112,6 +112,9 @@ class Settings(BaseSettings):
         description="Days a rendered chunk stays in its tenant's cache after its last use (7, 14 or 30: each "
         "has an S3 lifecycle rule); a tenant's own chunk_cache_days wins.",
     )
+    encoder_processes: int = Field(
+        default=0, ge=0, le=256, description="ffmpeg encoders one job runs at once; 0: one per CPU core."
+    )
     mp3_bitrate: str = Field(default="128k", pattern=r"^\d{2,3}k$", description="MP3 bitrate.")
     model_cache_dir: Path = Field(
         default=Path.home() / ".cache" / "kontho" / "models",

@@ -51,7 +51,9 @@ class ChapterFiles:
         folder: Path,
         tags: BookTags,
         chapters: int,
+        processes: int = 1,
     ) -> None:
+        self._processes = processes
         self._store = store
         self._tenant = tenant
         self._job_id = job_id
@@ -124,6 +126,7 @@ class ChapterFiles:
             gain=gain,
             title=chapter.title,
             measure=False,
+            processes=self._processes,
         ) as encoder:
             encoder.advance(chapter.end - chapter.start)
             encoder.finish()

@@ -27,6 +27,7 @@ from worker.artifacts import CONTENT_TYPES, ArtifactFile, upload, upload_manifes
 from worker.audio.assemble import WavAssembler
 from worker.audio.encode import CHAPTERED, add_metadata, write_chapters
 from worker.audio.master import Master, Mastered
+from worker.audio.segments import encoder_processes
 from worker.audio.tags import tag_audiobook
 from worker.book_tags import book_tags
 from worker.cast import Cast
@@ -229,6 +230,7 @@ class Pipeline:
                 self._settings.loudness_window_seconds,
                 self._settings.mp3_bitrate,
                 while_waiting=progress.alive,
+                processes=encoder_processes(self._settings.encoder_processes),
             ) as master,
             contextlib.closing(fresh),
             contextlib.closing(loads),
@@ -317,6 +319,7 @@ class Pipeline:
             folder,
             book_tags(self._store, record, []),
             chapters,
+            encoder_processes(self._settings.encoder_processes),
         )
 
     def _publish(

@@ -52,7 +52,7 @@ def test_an_encoder_that_fails_says_so(tmp_path: Path) -> None:
     with WavAssembler(wav, RATE) as programme:
         # A folder that does not exist: ffmpeg cannot open its output.
         encoder = StreamingEncoder(
-            wav, programme.data_offset, RATE, tmp_path / "no" / "x.mp3", AudioFormat.MP3
+            wav, programme.data_offset, RATE, tmp_path / "no" / "x.flac", AudioFormat.FLAC
         )
         with encoder:
             programme.write(_speechlike(0.5, 0.5))

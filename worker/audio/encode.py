@@ -14,7 +14,8 @@ LANGUAGE = "ben"
 """Bangla (``bn``) as ISO 639-2: the code MP4 tracks and ID3's TLAN take."""
 
 _CODEC_ARGS: dict[AudioFormat, list[str]] = {
-    AudioFormat.MP3: ["-c:a", "libmp3lame"],
+    # Without the bit reservoir every frame holds its own bits, so segments encoded apart join cleanly.
+    AudioFormat.MP3: ["-c:a", "libmp3lame", "-reservoir", "0"],
     AudioFormat.WAV: ["-c:a", "pcm_s16le"],
     AudioFormat.FLAC: ["-c:a", "flac"],
     # Opus runs at 48 kHz; ffmpeg resamples for it.

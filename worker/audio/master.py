@@ -53,7 +53,9 @@ class Master:
         window_seconds: float,
         mp3_bitrate: str,
         while_waiting: Callable[[], None] | None = None,
+        processes: int = 1,
     ) -> None:
+        self._processes = processes
         self._while_waiting = while_waiting
         self._programme = programme
         self._out_path = out_path
@@ -145,6 +147,7 @@ class Master:
             self._fmt,
             mp3_bitrate=self._mp3_bitrate,
             gain=self._gain,
+            processes=self._processes,
         )
 
     def _advance(self) -> None:

@@ -5,7 +5,9 @@ to one ffmpeg process. The file itself is the buffer between the two, so memory 
 far the encoder falls behind, and a slow codec (Opus, AAC) costs only the time it needs beyond synthesis.
 On its way the feeder measures the programme's loudness (before the gain, so the caller can check the
 gain it chose without reading the audio again) and applies the gain and limiter itself: ffmpeg is left
-with its codec alone, and the feeder's work runs on another core beside it.
+with its codec alone, and the feeder's work runs on another core beside it. Lossy codecs are slow enough
+to be spread over several encoders (``worker.audio.segments``); FLAC and WAV go to one ffmpeg through a
+pipe.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from kontho.jobspec import AudioFormat
 from worker.audio.encode import codec_args, ffmpeg_binary
 from worker.audio.limiter import Gain, PeakLimiter
 from worker.audio.meter import LoudnessMeter
+from worker.audio.segments import SegmentSink, frame_samples
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +55,7 @@ class StreamingEncoder:
         gain: Gain | None = None,
         title: str | None = None,
         measure: bool = True,
+        processes: int = 1,
     ) -> None:
         self.out_path = out_path
         self._source = source
@@ -59,19 +63,17 @@ class StreamingEncoder:
         self._committed = 0
         self._closed = False
         self._failure: BaseException | None = None
+        self._finished = False
         self._more = threading.Condition()
         # Measured before the gain: the programme's own loudness, which decides the gain it needs.
         self._meter = LoudnessMeter(sample_rate, true_peak=False) if measure else None
         self._limiter = PeakLimiter(gain, sample_rate) if gain is not None else None
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it records
-        args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
-        args += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-        args += codec_args(fmt, mp3_bitrate)
-        if title:
-            args += ["-metadata", f"title={title}"]
-        args += ["-metadata", "language=ben", str(out_path)]
-        self._process = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=self._stderr)
-        _widen_pipe(self._process.stdin)
+        frame = frame_samples(fmt, sample_rate)
+        self._sink: SegmentSink | _PipeSink
+        if frame is not None:
+            self._sink = SegmentSink(out_path, fmt, sample_rate, frame, processes, mp3_bitrate, title)
+        else:
+            self._sink = _PipeSink(out_path, fmt, sample_rate, mp3_bitrate, title)
         self._feeder = threading.Thread(target=self._feed, name="encoder-feed", daemon=True)
         self._feeder.start()
 
@@ -81,9 +83,8 @@ class StreamingEncoder:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if exc is not None or self._process.returncode is None:
+        if exc is not None or not self._finished:
             self.abort()
-        self._stderr.close()
 
     def advance(self, frames: int) -> None:
         """The source now holds ``frames`` frames on disk (flushed); the feeder may read up to there."""
@@ -104,11 +105,17 @@ class StreamingEncoder:
             self._feeder.join(timeout=_LIVENESS_SECONDS)
             if while_waiting is not None:
                 while_waiting()
-        code = self._process.wait()
-        self._stderr.seek(0)
-        report = self._stderr.read().decode(errors="replace")
-        if self._failure is not None or code != 0:
-            raise EncodeFailed(f"ffmpeg could not encode the programme: {report[-500:]}") from self._failure
+        if self._failure is not None:
+            # The encoder's own words about why, where it has any; else what the feeder met.
+            try:
+                self._sink.finish(while_waiting)
+            except EncodeFailed as exc:
+                raise exc from self._failure
+            finally:
+                self._finished = True
+            raise EncodeFailed(f"the programme could not be encoded: {self._failure}") from self._failure
+        self._sink.finish(while_waiting)
+        self._finished = True
         if self._meter is None:
             return None
         lufs = self._meter.integrated_lufs
@@ -118,10 +125,9 @@ class StreamingEncoder:
         with self._more:
             self._closed = True
             self._more.notify()
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        self._sink.abort()
         self._feeder.join(timeout=5)
+        self._finished = True
 
     def _master(self, samples: np.ndarray) -> bytes:
         if self._meter is not None:
@@ -131,9 +137,6 @@ class StreamingEncoder:
         return self._limiter.process(samples).astype("<i2").tobytes()
 
     def _feed(self) -> None:
-        stdin = self._process.stdin
-        if stdin is None:  # pragma: no cover - Popen was asked for a pipe
-            return
         position = 0
         try:
             with self._source.open("rb") as source:
@@ -151,16 +154,61 @@ class StreamingEncoder:
                             raise OSError(f"{self._source.name} ended before the frames said to be written")
                         continue
                     position += len(data)
-                    stdin.write(self._master(np.frombuffer(data, dtype="<i2")))
+                    self._sink.write(self._master(np.frombuffer(data, dtype="<i2")))
                 if self._limiter is not None:
-                    stdin.write(self._limiter.flush().astype("<i2").tobytes())
-        except (BrokenPipeError, OSError) as exc:
-            # ffmpeg died; finish() reports its own words about why.
+                    self._sink.write(self._limiter.flush().astype("<i2").tobytes())
+        except (OSError, EncodeFailed) as exc:
+            # The encoder died or the disk is full; finish() reports it.
             self._failure = exc
             log.warning("encoder_feed_failed", error=str(exc))
-        finally:
-            with contextlib.suppress(OSError):
-                stdin.close()
+
+
+class _PipeSink:
+    """One ffmpeg process, fed through a pipe."""
+
+    def __init__(
+        self, out_path: Path, fmt: AudioFormat, sample_rate: int, mp3_bitrate: str, title: str | None
+    ) -> None:
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it records
+        args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
+        args += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+        args += codec_args(fmt, mp3_bitrate)
+        if title:
+            args += ["-metadata", f"title={title}"]
+        args += ["-metadata", "language=ben", str(out_path)]
+        self._process = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=self._stderr)
+        _widen_pipe(self._process.stdin)
+
+    def write(self, data: bytes) -> None:
+        if self._process.stdin is None:  # pragma: no cover - Popen was asked for a pipe
+            raise OSError("ffmpeg has no input pipe")
+        self._process.stdin.write(data)
+
+    def finish(self, while_waiting: Callable[[], None] | None = None) -> None:
+        with contextlib.suppress(OSError):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+        while True:
+            try:
+                code = self._process.wait(timeout=_LIVENESS_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                if while_waiting is not None:
+                    while_waiting()
+        self._stderr.seek(0)
+        report = self._stderr.read().decode(errors="replace")
+        self._stderr.close()
+        if code != 0:
+            raise EncodeFailed(f"ffmpeg could not encode the programme: {report[-500:]}")
+
+    def abort(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        with contextlib.suppress(OSError):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+        self._stderr.close()
 
 
 def _widen_pipe(pipe: IO[bytes] | None) -> None:
