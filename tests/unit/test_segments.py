@@ -184,6 +184,11 @@ def test_flac_and_wav_are_not_split_and_opus_only_on_its_frame_grid() -> None:
     assert frame_samples(AudioFormat.OGG, 22_001) is None
 
 
-def test_encoder_processes_default_to_the_cores_this_process_may_use() -> None:
+def test_encoder_processes_default_to_the_cores_this_process_may_use(tmp_path: Path) -> None:
     assert encoder_processes(3) == 3
-    assert encoder_processes(0) >= 1
+    assert encoder_processes(0, tmp_path / "absent") >= 1
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n")  # a pod limited to 1.5 CPUs runs two encoders, not one per node core
+    assert encoder_processes(0, quota) == min(2, encoder_processes(0, tmp_path / "absent"))
+    quota.write_text("max 100000\n")
+    assert encoder_processes(0, quota) == encoder_processes(0, tmp_path / "absent")

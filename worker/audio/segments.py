@@ -22,6 +22,7 @@ worker with two cores as on one with thirty-two.
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import shutil
@@ -69,14 +70,22 @@ def frame_samples(fmt: AudioFormat, sample_rate: int) -> int | None:
     return None
 
 
-def encoder_processes(configured: int) -> int:
-    """``KONTHO_ENCODER_PROCESSES``, or (0) one per core this process may run on."""
+def encoder_processes(configured: int, cgroup: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """``KONTHO_ENCODER_PROCESSES``, or (0) one per core this process may use: the container's CPU limit
+    where it has one (a pod sees every core of its node, but may use only its quota), else its affinity."""
     if configured > 0:
         return configured
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = cgroup.read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 CPU limit to honour
+    return max(1, cores)
 
 
 @dataclass(frozen=True)
