@@ -7,8 +7,10 @@ What a tier means: N listeners at once, each listening in real time to audio nob
 N hours of audio are demanded every hour. Jobs arrive as a Poisson stream whose sizes (characters) follow
 a log-normal distribution; characters become seconds of audio at a fixed speaking rate.
 
-A job's service time on one worker is synthesis (audio seconds / the GPU's real-time factor) plus encoding
-(audio seconds / the encoder's real-time factor) plus a fixed overhead (S3 reads and writes, queue calls).
+A job's service time on one worker is its audio seconds over the slower of synthesis (the GPU's real-time
+factor) and the CPU side (mastering and encoders on every core, which run behind synthesis), plus a fixed
+overhead (S3 reads and writes, queue calls). The cores a worker needs so that its encoders keep its GPU
+busy, by format, are in the second table (``infra/encoder_sizing.py``).
 KEDA's aws-sqs-queue scaler asks for ceil((visible + in flight) / queueLength) replicas every polling
 interval, clamped to [min, max]; the HPA behind it scales up by at most max(double, +4) per 15 s and down
 by max(1 pod, 10%) per 60 s after a 300 s stabilization window, and to zero only after the cooldown.
@@ -27,6 +29,7 @@ import math
 import statistics
 from pathlib import Path
 
+from infra import encoder_sizing
 from infra.capacity_model import Assumptions, Result, simulate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,12 +43,12 @@ HOSTED_TTS_USD_PER_MILLION_CHARS = (15.0, 16.0)
 
 
 def measured_encode_x_realtime() -> float | None:
-    """MP3 encoding speed from the recorded long-form benchmark (CPU, espeak-ng job: encode time alone)."""
+    """The CPU side's speed from the recorded long-form benchmark: the synthesis-free MP3 job, whose time is
+    all mastering, encoding and transfers (2-core CPU)."""
     path = RESULTS / "longform.json"
     if not path.exists():
         return None
-    run = json.loads(path.read_text())["runs"]["8x"]
-    return float(run["audio_seconds"]) / float(run["encode_seconds"])
+    return float(json.loads(path.read_text())["pipeline_x_realtime"]["mp3"])
 
 
 def measured_gpu_x_realtime() -> float | None:
@@ -114,6 +117,13 @@ def markdown(results: list[Result], a: Assumptions, sources: dict[str, str], hou
         f"Worker start-up: {a.startup_seconds:.0f} s (node + image pull + model load).",
         "Replace every ASSUMED figure with a measurement when one exists; the GPU real-time factor first.",
         "",
+        "## CPU cores beside each GPU, by format",
+        "",
+        "Encoding runs on the worker's CPU cores while the GPU synthesizes; these are the cores a worker",
+        "needs so that its encoders never keep the GPU waiting (codec speeds measured by `bench.longform`).",
+        "",
+        *encoder_sizing.markdown(encoder_sizing.measured_costs(RESULTS / "longform.json"), a.gpu_x_realtime),
+        "",
     ]
     return "\n".join(lines)
 
@@ -167,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         {name: "KEDA ScaledObject / HPA (infra/k8s)" for name in vars(defaults) if name.startswith(scaling)}
     )
     sources["chars_per_audio_second"] = "benchmarks' fixed speaking rate (bench/README.md)"
-    sources["gpu_usd_per_hour"] = "PRICE ASSUMPTION: g6.xlarge on-demand, us-east-1, 2025 list"
+    sources["gpu_usd_per_hour"] = "PRICE ASSUMPTION: g6.2xlarge on-demand, us-east-1, 2025 list"
     changes: dict[str, float | int] = {
         "max_replicas": args.max_replicas,
         "gpu_usd_per_hour": args.gpu_usd_per_hour,
@@ -185,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     encode = measured_encode_x_realtime()
     if encode is not None:
         changes["encode_x_realtime"] = round(encode, 1)
-        sources["encode_x_realtime"] = "MEASURED: bench/results/longform.json (2-core CPU, MP3)"
+        sources["encode_x_realtime"] = "MEASURED: bench/results/longform.json (synthesis-free MP3, 2 cores)"
     if args.startup_seconds is not None:
         changes.update(
             node_provision_seconds=args.startup_seconds, image_pull_seconds=0, model_load_seconds=0

@@ -14,7 +14,8 @@ class Assumptions:
     gpu_x_realtime: float = 100.0
     """Audio seconds synthesized per wall second on one GPU (ASSUMED: no GPU run is recorded yet)."""
     encode_x_realtime: float = 146.0
-    """Audio seconds encoded to MP3 per wall second (bench/results/longform.json when present)."""
+    """Audio seconds the worker's CPU side (mastering and MP3 encoders on all its cores) finishes per wall
+    second; it runs behind synthesis (bench/results/longform.json when present)."""
     job_overhead_seconds: float = 5.0
     """Per job: S3 reads and writes, queue calls, planning (ASSUMED)."""
     chars_per_audio_second: float = 14.0
@@ -29,8 +30,9 @@ class Assumptions:
     """Pulling the multi-gigabyte worker image on a fresh node (ASSUMED)."""
     model_load_seconds: float = 30.0
     """Fetching a 1 GB model from S3 and loading it onto the GPU (ASSUMED)."""
-    gpu_usd_per_hour: float = 0.8048
-    """PRICE ASSUMPTION: g6.xlarge (1x NVIDIA L4) on-demand, us-east-1 list price as published in 2025."""
+    gpu_usd_per_hour: float = 0.9776
+    """PRICE ASSUMPTION: g6.2xlarge (1x NVIDIA L4, 8 vCPU for the encoders) on-demand, us-east-1 list price
+    as published in 2025."""
     polling_interval_seconds: int = 15
     queue_length: int = 1
     activation_queue_length: int = 0
@@ -46,11 +48,8 @@ class Assumptions:
         return self.node_provision_seconds + self.image_pull_seconds + self.model_load_seconds
 
     def service_seconds(self, audio_seconds: float) -> float:
-        return (
-            audio_seconds / self.gpu_x_realtime
-            + audio_seconds / self.encode_x_realtime
-            + self.job_overhead_seconds
-        )
+        # The encoders follow synthesis as it writes, so the slower of the two sets the pace.
+        return audio_seconds / min(self.gpu_x_realtime, self.encode_x_realtime) + self.job_overhead_seconds
 
     @property
     def mean_job_audio_seconds(self) -> float:

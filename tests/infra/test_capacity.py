@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
-from infra.capacity import main, summarize
+from infra.capacity import REPO, main, summarize
 from infra.capacity_model import Assumptions, hpa_scale_up_limit, keda_desired_replicas, simulate
+from infra.encoder_sizing import measured_costs
 
 
 @pytest.mark.parametrize(
@@ -53,3 +56,27 @@ def test_main_writes_the_table_and_the_plot(tmp_path: Path) -> None:
     assert "ASSUMED" in table
     assert "| 5,000 |" in table
     assert (tmp_path / "capacity.png").stat().st_size > 10_000
+
+
+def test_encoder_costs_come_per_core_from_the_recorded_benchmark(tmp_path: Path) -> None:
+    report = {
+        "codec_x_realtime": {"mp3": 600.0, "m4b": 60.0, "flac": 1500.0},
+        "encoder_processes": {"mp3": 2, "m4b": 2, "flac": 1},
+    }
+    (tmp_path / "longform.json").write_text(json.dumps(report))
+    costs = {c.fmt: c for c in measured_costs(tmp_path / "longform.json")}
+    assert costs["mp3"].x_realtime_per_core == 300.0
+    assert costs["m4b"].cpu_seconds_per_audio_hour == pytest.approx(120.0)
+    # A GPU at 100x real time: AAC at 30x a core needs four encoders and a core for the rest.
+    assert costs["m4b"].cores_for(100.0) == 5
+    assert costs["flac"].cores_for(100.0) == 2
+    assert measured_costs(tmp_path / "absent.json") == []
+
+
+def test_the_worker_requests_the_cores_its_encoders_need_for_every_lossy_format() -> None:
+    deployment = yaml.safe_load((REPO / "infra/k8s/base/worker-deployment.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    requested = float(container["resources"]["requests"]["cpu"])
+    costs = {c.fmt: c for c in measured_costs(REPO / "bench/results/longform.json")}
+    for fmt in ("mp3", "ogg", "m4b"):
+        assert requested >= costs[fmt].cores_for(Assumptions().gpu_x_realtime), fmt
