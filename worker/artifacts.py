@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +40,12 @@ class ArtifactFile:
 
 
 def upload(store: JobStore, file: ArtifactFile) -> Artifact:
-    checksum = sha256_of(file.path)
-    size = store.upload_file(file.key, file.path, file.content_type)
+    # The checksum is read beside the upload (hashlib lets go of the GIL): a book's audio is hundreds of
+    # megabytes, and reading it twice one after the other would hold the job's end for a second or more.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="artifact-sha256") as hashing:
+        digest = hashing.submit(sha256_of, file.path)
+        size = store.upload_file(file.key, file.path, file.content_type)
+        checksum = digest.result()
     return Artifact(
         kind=file.kind,
         format=file.format,

@@ -12,7 +12,7 @@ import structlog
 from kontho import chunk_list, keys, metrics
 from kontho.errors import InvalidJob
 from kontho.job_lexicons import load_snapshot
-from kontho.jobspec import chapter_numbers
+from kontho.jobspec import AudioFormat, chapter_numbers
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, ArtifactKind, AudioResult, JobRecord
 from kontho.settings import Settings
@@ -231,6 +231,7 @@ class Pipeline:
                 self._settings.mp3_bitrate,
                 while_waiting=progress.alive,
                 processes=encoder_processes(self._settings.encoder_processes),
+                title=record.spec.title,
             ) as master,
             contextlib.closing(fresh),
             contextlib.closing(loads),
@@ -284,7 +285,9 @@ class Pipeline:
             timings.close()
             out.close()
             cache.flush()
+            log.info("programme_assembled", audio_seconds=round(out.seconds, 2))
             mastered = master.finish()
+            log.info("programme_encoded", passes=mastered.passes)
             chapter_files = [] if files is None else files.complete(spans, mastered.gain)
         metrics.CHUNKS.labels("rendered").inc(len(chunks) - reused)
         metrics.CHUNKS.labels("reused").inc(reused)
@@ -330,12 +333,13 @@ class Pipeline:
         fmt = spec.format
         mastered = programme.mastered
         encoded = mastered.path
-        if fmt in CHAPTERED:
+        # The encoder wrote the title. MP4 takes its chapters from ffmpeg, which copies the audio once more;
+        # MP3's chapter frames, like every other tag, are edited in place by mutagen.
+        if fmt is AudioFormat.M4B:
             metadata = write_chapters(folder / "chapters.txt", programme.chapters, spec.title, spec.author)
             encoded = add_metadata(encoded, folder / f"audio.{fmt.value}", fmt, spec.title, metadata)
+        if fmt in CHAPTERED:
             tag_audiobook(encoded, fmt, book_tags(self._store, record, programme.chapters))
-        elif spec.title:
-            encoded = add_metadata(encoded, folder / f"audio.{fmt.value}", fmt, spec.title, None)
         key = keys.job_audio(record.tenant, record.id, fmt.value)
         whole = ArtifactFile(
             encoded, key, "audio", fmt.value, fmt.content_type, duration_seconds=round(programme.seconds, 3)

@@ -54,8 +54,10 @@ class Master:
         mp3_bitrate: str,
         while_waiting: Callable[[], None] | None = None,
         processes: int = 1,
+        title: str | None = None,
     ) -> None:
         self._processes = processes
+        self._title = title
         self._while_waiting = while_waiting
         self._programme = programme
         self._out_path = out_path
@@ -148,6 +150,7 @@ class Master:
             mp3_bitrate=self._mp3_bitrate,
             gain=self._gain,
             processes=self._processes,
+            title=self._title,
         )
 
     def _advance(self) -> None:
