@@ -192,3 +192,38 @@ def test_encoder_processes_default_to_the_cores_this_process_may_use(tmp_path: P
     assert encoder_processes(0, quota) == min(2, encoder_processes(0, tmp_path / "absent"))
     quota.write_text("max 100000\n")
     assert encoder_processes(0, quota) == encoder_processes(0, tmp_path / "absent")
+
+
+@pytest.mark.parametrize("fmt", [AudioFormat.MP3, AudioFormat.M4B, AudioFormat.OGG])
+def test_a_join_on_a_chunk_end_and_on_a_chapter_onset_is_clean(
+    tmp_path: Path, fmt: AudioFormat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hardest places for a join: where a chunk's speech stops dead into its pause, and where a new
+    chapter's first word starts out of silence (a codec that restarted there would smear or click)."""
+    frame = frame_samples(fmt, RATE)
+    assert frame is not None
+    monkeypatch.setattr(segments, "SEGMENT_SECONDS", SEGMENT)
+    length = round(SEGMENT * RATE / frame) * frame
+    pause = np.zeros(RATE * 7 // 10, dtype=np.int16)
+    # Join 1 falls on the last sample of a chunk's speech; join 2 on the first sample of a chapter's.
+    middle = _speech(SEGMENT, seed=7)[: length - 2 * pause.size]
+    source = np.concatenate(
+        [_speech(SEGMENT + 0.1, seed=5)[:length], pause, middle, pause, _speech(3.1, seed=6)]
+    )
+    chunk_end, chapter_onset = length, 2 * length
+    assert np.any(source[chunk_end - 200 : chunk_end])
+    assert not np.any(source[chunk_end : chunk_end + 200])
+    assert not np.any(source[chapter_onset - 200 : chapter_onset])
+    assert np.any(source[chapter_onset : chapter_onset + 200])
+    joined = _decoded(_encode(tmp_path, source, fmt, processes=2, name="joined"))
+    monkeypatch.setattr(segments, "SEGMENT_SECONDS", 1000.0)
+    whole = _decoded(_encode(tmp_path, source, fmt, processes=1, name="whole"))
+    assert joined.size == whole.size
+    src = source.astype(np.float64)
+    for join in (chunk_end, chapter_onset):
+        around = slice(join - 4 * frame, join + 4 * frame)
+        joined_error = float(np.sqrt(np.mean((joined[around] - src[around]) ** 2)))
+        whole_error = float(np.sqrt(np.mean((whole[around] - src[around]) ** 2)))
+        # No worse than one encoder over the whole programme at the same place, within the coding noise.
+        assert joined_error <= 1.5 * whole_error + 30, f"the join at {join} costs more than the codec does"
+        assert _lag(joined, src, join) == 0
