@@ -4,6 +4,7 @@ join, the programme's exact length, and the same file whatever the number of enc
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -227,3 +228,22 @@ def test_a_join_on_a_chunk_end_and_on_a_chapter_onset_is_clean(
         # No worse than one encoder over the whole programme at the same place, within the coding noise.
         assert joined_error <= 1.5 * whole_error + 30, f"the join at {join} costs more than the codec does"
         assert _lag(joined, src, join) == 0
+
+
+def _stop_while_encoding(wav: Path, out: Path) -> None:
+    with (
+        WavAssembler(wav, RATE) as programme,
+        StreamingEncoder(wav, programme.data_offset, RATE, out, AudioFormat.M4B, processes=2) as encoder,
+    ):
+        programme.write(_speech(7.0))
+        encoder.advance(programme.flush())
+        time.sleep(0.3)  # segments are being encoded when the job stops
+        raise RuntimeError("stopped")
+
+
+def test_an_abandoned_encode_leaves_nothing_behind(tmp_path: Path, short_segments: None) -> None:
+    out = tmp_path / "p.m4b"
+    with pytest.raises(RuntimeError, match="stopped"):
+        _stop_while_encoding(tmp_path / "p.wav", out)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".*.segments"))

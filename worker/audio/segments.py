@@ -189,6 +189,8 @@ class SegmentSink:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._join_thread.join(timeout=10)
         self._joiner.close()
+        # Half a book is not a file anyone should find.
+        self._out_path.unlink(missing_ok=True)
         self._cleanup()
 
     def _input_span(self, number: int) -> tuple[int, int]:

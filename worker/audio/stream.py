@@ -157,8 +157,9 @@ class StreamingEncoder:
                     self._sink.write(self._master(np.frombuffer(data, dtype="<i2")))
                 if self._limiter is not None:
                     self._sink.write(self._limiter.flush().astype("<i2").tobytes())
-        except (OSError, EncodeFailed) as exc:
-            # The encoder died or the disk is full; finish() reports it.
+        except (OSError, ValueError, EncodeFailed) as exc:
+            # The encoder died, the disk is full, or an abort closed the sink under the feeder; finish()
+            # reports it.
             self._failure = exc
             log.warning("encoder_feed_failed", error=str(exc))
 
