@@ -176,8 +176,13 @@ def parse_active_marker(key: str) -> tuple[str, int]:
     return job_id, int(lane) if lane.isdigit() else 0
 
 
+LEXICONS = "lexicons/"
+"""A tenant's lexicons live outside ``tenants/``: that prefix's lifecycle rule expires what jobs leave
+behind after ``artifact_expiry_days``, and a lexicon is kept until its tenant deletes it."""
+
+
 def lexicons_prefix(tenant: str) -> str:
-    return _tenant(tenant) + "lexicons/"
+    return LEXICONS + _tenant(tenant).removeprefix("tenants/")
 
 
 def lexicon(tenant: str, name: str) -> str:
@@ -185,6 +190,15 @@ def lexicon(tenant: str, name: str) -> str:
     if not _LEXICON_NAME.fullmatch(name):
         raise ValueError(f"not a lexicon name: {name[:70]!r}")
     return lexicons_prefix(tenant) + f"{name}.json"
+
+
+def legacy_lexicons_prefix(tenant: str) -> str:
+    """Where lexicons were stored before they moved out of the expiring ``tenants/`` prefix."""
+    return _tenant(tenant) + "lexicons/"
+
+
+def legacy_lexicon(tenant: str, name: str) -> str:
+    return legacy_lexicons_prefix(tenant) + lexicon(tenant, name).rsplit("/", 1)[-1]
 
 
 def lexicon_name_from_key(key: str) -> str:

@@ -78,12 +78,26 @@ class LexiconStore:
 
     def get(self, tenant: str, name: str) -> StoredLexicon | None:
         body = self._store.get_bytes(keys.lexicon(tenant, name))
+        if body is None:
+            body = self._moved(tenant, name)
         return None if body is None else StoredLexicon.model_validate_json(body)
+
+    def _moved(self, tenant: str, name: str) -> bytes | None:
+        """A lexicon stored where lexicons used to live (under ``tenants/``, where the lifecycle would
+        expire it) is moved to its lasting place on first use; None when there is none there either."""
+        legacy = keys.legacy_lexicon(tenant, name)
+        body = self._store.get_bytes(legacy)
+        if body is not None:
+            self._store.put_bytes(keys.lexicon(tenant, name), body, "application/json")
+            self._store.delete(legacy)
+        return body
 
     def list(self, tenant: str) -> list[LexiconSummary]:
         """The tenant's lexicons by name."""
         summaries = []
-        names = (keys.lexicon_name_from_key(k) for k in self._store.list_keys(keys.lexicons_prefix(tenant)))
+        listed = self._store.list_keys(keys.lexicons_prefix(tenant))
+        listed |= self._store.list_keys(keys.legacy_lexicons_prefix(tenant))
+        names = {keys.lexicon_name_from_key(k) for k in listed}
         for name in sorted(n for n in names if is_lexicon_name(n)):
             found = self.get(tenant, name)
             if found is not None:  # deleted between the listing and the read
@@ -95,7 +109,7 @@ class LexiconStore:
         key = keys.lexicon(tenant, name)
         # A GET, not a HEAD: a HEAD's 404 cannot tell a missing lexicon from a missing bucket, and a
         # vanished bucket must be an outage (503), not "no such lexicon".
-        if self._store.get_bytes(key) is None:
+        if self._store.get_bytes(key) is None and self._moved(tenant, name) is None:
             return False
         self._store.delete(key)
         return True

@@ -46,24 +46,28 @@ data "aws_iam_policy_document" "api" {
   }
 
   # Job records and inputs, uploads (presigned PUT for the client, then read for ingest), the index,
-  # active-job markers, presigned GETs of finished audio, the usage ledger and idempotency records.
+  # active-job markers, presigned GETs of finished audio, the usage ledger, idempotency records and the
+  # tenants' lexicons.
   statement {
     sid     = "ReadWriteTenantObjects"
     actions = ["s3:GetObject", "s3:PutObject"]
     resources = [
       "${local.bucket_arn}/tenants/*",
+      "${local.bucket_arn}/lexicons/*",
       "${local.bucket_arn}/usage/*",
       "${local.bucket_arn}/idempotency/*",
     ]
   }
 
   # The API deletes: an active-job or sample marker a failed submission had reserved; a job and all it
-  # left (DELETE /v1/jobs/{id}: record, text, chunks, audio, index entry, idempotency claim); a lexicon.
+  # left (DELETE /v1/jobs/{id}: record, text, chunks, audio, index entry, idempotency claim); a lexicon
+  # (and its copy where lexicons were kept before, under tenants/, once it is moved).
   statement {
     sid     = "DeleteTenantObjects"
     actions = ["s3:DeleteObject"]
     resources = [
       "${local.bucket_arn}/tenants/*",
+      "${local.bucket_arn}/lexicons/*",
       "${local.bucket_arn}/idempotency/*",
     ]
   }

@@ -164,8 +164,12 @@ def test_the_api_may_delete_what_erase_lexicons_and_markers_remove(terraform: Te
     deletes = [s for s in statements(terraform, "api") if "s3:DeleteObject" in s["actions"]]
     resources = {r for s in deletes for r in s["resources"]}
     # DELETE /v1/jobs/{id} removes the job's objects and its idempotency claim; DELETE /v1/lexicons/{name}
-    # the lexicon; a failed submit its active or sample marker: all under these two prefixes.
-    assert resources == {"${local.bucket_arn}/tenants/*", "${local.bucket_arn}/idempotency/*"}
+    # the lexicon; a failed submit its active or sample marker: all under these three prefixes.
+    assert resources == {
+        "${local.bucket_arn}/tenants/*",
+        "${local.bucket_arn}/lexicons/*",
+        "${local.bucket_arn}/idempotency/*",
+    }
 
 
 def test_roles_are_handed_out_by_pod_identity(terraform: TerraformModule) -> None:
@@ -213,3 +217,18 @@ def test_terraform_fmt_check_catches_a_misaligned_file(tmp_path: Path) -> None:
     result = terraform_fmt_check(tmp_path / "terraform")
     assert result.returncode != 0
     assert "bad.tf" in result.stdout
+
+
+def test_no_lifecycle_rule_expires_a_tenants_lexicons(terraform: TerraformModule) -> None:
+    (lifecycle,) = [terraform.resources[("aws_s3_bucket_lifecycle_configuration", "main")]]
+    key = keys.lexicon("prothom", "names")
+    for rule in lifecycle["rule"]:
+        expirations = rule.get("expiration") or []
+        if all(set(e) == {"expired_object_delete_marker"} for e in expirations):
+            continue  # housekeeping: abandoned uploads and orphaned delete markers, no live object
+        (rule_filter,) = rule["filter"]
+        prefix = rule_filter.get("prefix")
+        assert prefix is not None, f"rule {rule['id']} expires objects without a prefix"
+        assert not key.startswith(prefix), f"rule {rule['id']} would expire lexicons"
+    # The tag-matched chunk rules match only objects the worker tags as chunks; lexicons carry no tag.
+    assert not key.startswith("tenants/")

@@ -281,3 +281,33 @@ def test_the_schema_states_the_limits(lexicon_api: dict[str, TestClient]) -> Non
     assert "4,096 bytes" in put["requestBody"]["description"]
     assert "application/pls+xml" in put["requestBody"]["description"]
     assert {"201", "200", "413", "415", "422"} <= set(put["responses"])
+
+
+def test_a_lexicon_stored_where_the_lifecycle_expires_it_is_moved_on_first_use(
+    lexicon_api: dict[str, TestClient], store: JobStore
+) -> None:
+    api = lexicon_api["prothom"]
+    created = api.put("/v1/lexicons/names", json=ENTRIES)
+    assert created.status_code == 201
+    lasting = keys.lexicon("prothom", "names")
+    assert not lasting.startswith("tenants/")  # the tenants/ lifecycle rule would expire it
+    # As an earlier version stored it: under tenants/, and nowhere else.
+    legacy = keys.legacy_lexicon("prothom", "names")
+    body = store.get_bytes(lasting)
+    assert body is not None
+    store.put_bytes(legacy, body, "application/json")
+    store.delete(lasting)
+
+    listed = api.get("/v1/lexicons").json()["lexicons"]
+    assert [x["name"] for x in listed] == ["names"]
+    assert store.get_bytes(lasting) == body  # moved by the first read
+    assert store.get_bytes(legacy) is None
+    assert api.get("/v1/lexicons/names").json()["digest"] == created.json()["digest"]
+
+    # A legacy copy is deleted like any other.
+    store.put_bytes(legacy, body, "application/json")
+    store.delete(lasting)
+    assert api.delete("/v1/lexicons/names").status_code == 204
+    assert store.get_bytes(lasting) is None
+    assert store.get_bytes(legacy) is None
+    assert api.get("/v1/lexicons/names").status_code == 404
