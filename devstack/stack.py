@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import IO
 
 from devstack.motoserver import MotoServer, free_port, port_is_free, wait_for_http
@@ -29,6 +32,8 @@ class LocalStack:
         self._moto = MotoServer(settings.local_aws_port, self._log_path("moto"))
         self._api: subprocess.Popen[bytes] | None = None
         self._workers: list[subprocess.Popen[bytes]] = []
+        # Every process the stack started, listed the moment it exists (see _signals_held).
+        self._children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.metrics_ports: list[int] = []
         """Each worker's Prometheus port, in the order the workers started."""
         self._log_files: list[IO[bytes]] = []
@@ -121,7 +126,10 @@ class LocalStack:
         log = log_path.open("ab") if log_path else None
         if log is not None:
             self._log_files.append(log)
-        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
+        with _signals_held():
+            process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
+            self._children.append((name, process))
+        return process
 
     def check_api_alive(self) -> None:
         if self._api is not None and self._api.poll() is not None:
@@ -137,12 +145,12 @@ class LocalStack:
 
     def stop(self) -> None:
         # Workers first, so none is mid-request when the API or moto goes away.
-        for process in [*self._workers, self._api]:
-            if process is not None and process.poll() is None:
+        started = [process for name, process in self._children if name != "api"]
+        started += [process for name, process in self._children if name == "api"]
+        for process in started:
+            if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in [*self._workers, self._api]:
-            if process is None:
-                continue
+        for process in started:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -163,3 +171,26 @@ class LocalStack:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C or SIGTERM between a child's fork and its listing would leave it running where ``stop``
+    cannot see it (a `kill` right after the API answers lands exactly there): hold both signals until the
+    child is listed, then deliver the first one. The child's own signal mask is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        caught.append(signum)
+
+    previous = {number: signal.signal(number, hold) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if caught:
+            signal.raise_signal(caught[0])

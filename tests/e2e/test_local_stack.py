@@ -214,8 +214,24 @@ def test_a_terminated_stack_takes_its_api_workers_and_moto_with_it(tmp_path: Pat
         [sys.executable, "-m", "devstack", "serve"], cwd=REPO, env=env, stdout=subprocess.DEVNULL
     )
     wait_for_http(f"http://127.0.0.1:{api_port}/readyz", timeout=60, process=serve)
-    serve.terminate()  # what `kill` sends
+    serve.terminate()  # what `kill` sends, here just as the stack starts its worker
     assert serve.wait(timeout=60) == 0
     for port in (api_port, aws_port):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
+    # No process of this stack is left: workers have no port to probe, so look for their environment.
+    assert not _processes_with(f"KONTHO_LOCAL_STATE_DIR={tmp_path / 'state'}")
+
+
+def _processes_with(variable: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, or not ours to read
+            continue
+        if variable.encode() in environ:
+            found.append(int(proc.name))
+    return found
