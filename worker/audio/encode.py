@@ -52,6 +52,17 @@ def codec_args(fmt: AudioFormat, mp3_bitrate: str) -> list[str]:
     return args
 
 
+def pcm_encoder_args(
+    source: str, sample_rate: int, codec: list[str], title: str | None, out: Path
+) -> list[str]:
+    """ffmpeg encoding mono 16-bit PCM from ``source`` (a file, or ``pipe:0``) with ``codec`` into ``out``."""
+    args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
+    args += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", source, *codec]
+    if title:
+        args += ["-metadata", f"title={title}"]
+    return [*args, "-metadata", f"language={LANGUAGE}", str(out)]
+
+
 def ffmpeg_binary() -> str:
     binary = shutil.which("ffmpeg")
     if binary is None:

@@ -39,7 +39,7 @@ import structlog
 
 from kontho.errors import EncodeFailed
 from kontho.jobspec import AudioFormat
-from worker.audio.encode import codec_args, ffmpeg_binary
+from worker.audio.encode import codec_args, pcm_encoder_args
 
 log = structlog.get_logger(__name__)
 
@@ -214,11 +214,7 @@ class SegmentSink:
         self._encoded.put(self._pool.submit(self._encode, segment))
 
     def _encode(self, segment: _Segment) -> _Segment:
-        args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
-        args += ["-f", "s16le", "-ar", str(self._rate), "-ac", "1", "-i", str(segment.pcm), *self._codec]
-        if self._title:
-            args += ["-metadata", f"title={self._title}"]
-        args += ["-metadata", "language=ben", str(segment.encoded)]
+        args = pcm_encoder_args(str(segment.pcm), self._rate, self._codec, self._title, segment.encoded)
         with self._lock:
             if self._aborted:
                 raise EncodeFailed("the encode was abandoned")

@@ -28,7 +28,7 @@ import structlog
 
 from kontho.errors import EncodeFailed
 from kontho.jobspec import AudioFormat
-from worker.audio.encode import codec_args, ffmpeg_binary
+from worker.audio.encode import codec_args, pcm_encoder_args
 from worker.audio.limiter import Gain, PeakLimiter
 from worker.audio.meter import LoudnessMeter
 from worker.audio.segments import SegmentSink, frame_samples
@@ -171,12 +171,7 @@ class _PipeSink:
         self, out_path: Path, fmt: AudioFormat, sample_rate: int, mp3_bitrate: str, title: str | None
     ) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it records
-        args = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
-        args += ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-        args += codec_args(fmt, mp3_bitrate)
-        if title:
-            args += ["-metadata", f"title={title}"]
-        args += ["-metadata", "language=ben", str(out_path)]
+        args = pcm_encoder_args("pipe:0", sample_rate, codec_args(fmt, mp3_bitrate), title, out_path)
         self._process = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=self._stderr)
         _widen_pipe(self._process.stdin)
 
