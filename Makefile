@@ -24,6 +24,7 @@ run: setup
 	$(BIN)/python -m devstack run
 
 serve: setup
+	@echo "kontho studio, the web console: http://127.0.0.1:$${KONTHO_API_PORT:-8000}/ once the stack is up"
 	$(BIN)/python -m devstack serve
 
 lint: setup

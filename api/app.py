@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
 import kontho
-from api import access_log
+from api import access_log, console
 from api.body_limit import BodyLimit
 from api.deps import Services
 from api.errors import install_error_handlers
@@ -75,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(usage.router)
     app.include_router(text.router)
     app.include_router(lexicons.router_for(settings))
+    # Last: the console's files are looked up only after every API route.
+    console.install(app, settings)
     app.openapi = _schema_with_limits(app, settings)  # type: ignore[method-assign]
     return app
 
