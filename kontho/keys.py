@@ -22,6 +22,8 @@ tenants/{t}/lexicons/{name}.json      a pronunciation lexicon: its entries, dige
 tenants/{t}/chunks/{digest}.wav       one rendered chunk, shared by the tenant's jobs (tagged for expiry)
 usage/{t}/{yyyy-mm-dd}.json           the tenant's totals for one UTC day (kept longer than jobs)
 idempotency/{t}/{sha256 of the key}.json   which job an Idempotency-Key created (conditional write)
+xtts-conditioning/{digest}.pt         an XTTS voice's speaker conditioning (torch.save of two tensors),
+                                      digest: SHA-256 of the checkpoint, the clips' bytes and the settings
 ```
 """
 
@@ -221,3 +223,10 @@ def idempotency(tenant: str, key: str) -> str:
     """The key is hashed: it is the client's string, of any characters, and must never shape a path."""
     _tenant(tenant)
     return f"idempotency/{tenant}/{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+
+def xtts_conditioning(digest: str) -> str:
+    """An XTTS reference set's conditioning latents; ``digest`` (hex SHA-256) names checkpoint and clips."""
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ValueError(f"not a SHA-256 hex digest: {digest[:70]!r}")
+    return f"xtts-conditioning/{digest}.pt"

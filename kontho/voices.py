@@ -47,6 +47,21 @@ class VoiceParams(BaseModel):
     speed: float = Field(
         default=1.0, ge=0.5, le=2.0, description="The voice's speaking rate: 1.0 as the model speaks."
     )
+    # XTTS sampling. None: the checkpoint's config.json (a fine-tune ships the values it was tuned with;
+    # Coqui's XttsConfig defaults are 0.85, 50, 0.85, 2.0 and 1.0).
+    temperature: float | None = Field(
+        default=None, gt=0, le=2, description="XTTS: softmax temperature of the GPT's sampling."
+    )
+    top_k: int | None = Field(
+        default=None, ge=0, le=1000, description="XTTS: top-k sampling; 0 turns it off."
+    )
+    top_p: float | None = Field(default=None, gt=0, le=1, description="XTTS: nucleus sampling.")
+    repetition_penalty: float | None = Field(
+        default=None, ge=1, le=20, description="XTTS: above 1 discourages repeated audio tokens."
+    )
+    length_penalty: float | None = Field(
+        default=None, ge=-10, le=10, description="XTTS: length penalty (acts in beam search only)."
+    )
 
 
 class Voice(BaseModel):
@@ -80,6 +95,12 @@ class Voice(BaseModel):
         "SSML <phoneme> are used. The worker learns this from the model; the text preview from here.",
     )
     params: VoiceParams = Field(default_factory=VoiceParams)
+    references: tuple[str, ...] = Field(
+        default=(),
+        max_length=16,
+        description="For an xtts voice: the reference clips it clones (s3://bucket/key or a local path; "
+        "WAV, mono). A tenant's cloned voice lists its own clips here.",
+    )
     tenants: tuple[str, ...] | None = Field(
         default=None,
         description="Only these tenants see and may use the voice (a cloned voice, say); all when absent.",
@@ -92,6 +113,12 @@ class Voice(BaseModel):
     def _model_where_needed(self) -> Voice:
         if self.engine != "espeak" and not self.model:
             raise ValueError(f"voice {self.id!r}: engine {self.engine} needs a model location")
+        if self.engine == "xtts" and not self.references:
+            raise ValueError(
+                f"voice {self.id!r}: an xtts voice clones its references: list at least one clip"
+            )
+        if any(not ref.strip() or ref.rstrip("/") in ("s3:", "s3:/") for ref in self.references):
+            raise ValueError(f"voice {self.id!r}: a reference is an s3://bucket/key or a file path")
         if self.mirror and not (self.model or "").startswith("tts_models/"):
             raise ValueError(
                 f"voice {self.id!r}: a mirror is a copy of a zoo model (model: tts_models/…); for a model "
