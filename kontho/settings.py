@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     vits_precision: Literal["fp32", "fp16", "bf16"] = Field(
         default="fp32", description="VITS arithmetic; fp16/bf16 run under autocast (bf16 only on CPU)."
     )
+    xtts_precision: Literal["fp32", "fp16", "bf16"] = Field(
+        default="fp32", description="XTTS arithmetic on a GPU; fp16/bf16 run under autocast (fp32 on CPU)."
+    )
     work_dir: Path | None = Field(default=None, description="Scratch space for audio; system temp if empty.")
     scratch_reserve_bytes: int = Field(
         default=1_000_000_000,

@@ -21,6 +21,10 @@ def load_engine(voice: Voice, settings: Settings) -> Engine:
         from worker.engines.vits import VitsEngine
 
         engine = VitsEngine(voice, settings)
+    elif voice.engine == "xtts":
+        from worker.engines.xtts import XttsEngine
+
+        engine = XttsEngine(voice, settings)
     else:
         raise EngineUnavailable(
             f"voice {voice.id!r} needs engine {voice.engine!r}, which this worker does not have"

@@ -16,8 +16,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ import torch
 
 from kontho.errors import ModelLoadFailed
 from kontho.voices import Voice
+from worker.engines.model_registry import ModelRegistry
 
 log = structlog.get_logger(__name__)
 
@@ -191,44 +190,5 @@ def private_view(model: Any) -> Any:
     return view
 
 
-@dataclass(frozen=True)
-class LoadedVits:
-    model: Any
-    folder: Path
-    device: torch.device
-    fingerprint: str
-
-
-class VitsRegistry:
-    """One loaded model per folder and device, shared by every voice that names it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._models: dict[tuple[Path, str], LoadedVits] = {}
-        self.loads = 0
-        """How many times a model was read from disk: the measure that voices share one."""
-
-    def get(self, folder: Path, device: torch.device) -> LoadedVits:
-        key = (folder.resolve(), str(device))
-        fingerprint = model_fingerprint(folder)
-        with self._lock:  # two voices of one model asked for at once still load it once
-            loaded = self._models.get(key)
-            if loaded is None or loaded.fingerprint != fingerprint:
-                loaded = LoadedVits(load_vits(folder, device), key[0], device, fingerprint)
-                self._models[key] = loaded
-                self.loads += 1
-                log.info("vits_model_loaded", folder=str(key[0]), device=key[1], models=len(self._models))
-            return loaded
-
-    def loaded(self) -> list[LoadedVits]:
-        with self._lock:
-            return list(self._models.values())
-
-    def clear(self) -> None:
-        """Forget every model (they are freed once no voice holds them)."""
-        with self._lock:
-            self._models.clear()
-
-
-MODELS = VitsRegistry()
+MODELS = ModelRegistry("vits", load_vits, model_fingerprint)
 """The process's models."""
