@@ -33,7 +33,7 @@ from worker.book_tags import book_tags
 from worker.cast import Cast
 from worker.chapter_files import ChapterFiles, ChapterSpan
 from worker.chunk_cache import ChunkCache
-from worker.engines import Engine, load_engine
+from worker.engines import Engine, chunk_limit, load_engine
 from worker.prefetch import Ahead
 from worker.progress import ProgressReporter
 from worker.stop import NEVER, StopCheck
@@ -142,7 +142,10 @@ class Pipeline:
             cast = Cast.for_job(self._engines.catalog, self._engines.get, spec.voice, set(named), spec.speed)
             prepared = prepare(
                 text,
-                voice.params.max_chunk_chars or self._settings.chunk_max_chars,
+                chunk_limit(
+                    voice.params.max_chunk_chars or self._settings.chunk_max_chars,
+                    [member.engine for member in cast.members.values()],
+                ),
                 engine.vocabulary,
                 sentence_per_chunk=spec.subtitles,
                 text_format=spec.text_format,

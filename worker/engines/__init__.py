@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from kontho.errors import EngineUnavailable
 from kontho.settings import Settings
 from kontho.voices import Voice
 from worker.engines.base import Engine
 from worker.engines.espeak import EspeakEngine
 
-__all__ = ["Engine", "EspeakEngine", "load_engine"]
+__all__ = ["Engine", "EspeakEngine", "chunk_limit", "load_engine"]
 
 
 def load_engine(voice: Voice, settings: Settings) -> Engine:
@@ -31,3 +33,9 @@ def load_engine(voice: Voice, settings: Settings) -> Engine:
         )
     engine.load()
     return engine
+
+
+def chunk_limit(configured: int, engines: Iterable[Engine]) -> int:
+    """The longest chunk of a job: ``configured`` (the voice's or the setting's), and no longer than any
+    of the job's engines reads in one call (``max_chunk_chars``: XTTS's per-language limit)."""
+    return min([configured, *(getattr(engine, "max_chunk_chars", configured) for engine in engines)])
