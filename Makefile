@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat infra/requirements-checkov.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup system-deps run serve test lint format bench capacity checkov clean
+.PHONY: setup system-deps browser run serve test lint format bench capacity checkov screenshots clean
 
 setup: system-deps $(STAMP)
 
@@ -24,7 +24,6 @@ run: setup
 	$(BIN)/python -m devstack run
 
 serve: setup
-	@echo "kontho studio, the web console: http://127.0.0.1:$${KONTHO_API_PORT:-8000}/ once the stack is up"
 	$(BIN)/python -m devstack serve
 
 lint: setup
@@ -32,8 +31,12 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint checkov
+test: lint checkov browser
 	$(BIN)/pytest
+
+# Chromium for the console's browser tests (tests/browser); only the tests need it.
+browser:
+	@bash scripts/system-deps.sh --browser
 
 # tests/infra runs checkov from here over infra/terraform and the rendered Kubernetes overlays.
 checkov: $(CHECKOV_STAMP)
@@ -43,6 +46,10 @@ $(CHECKOV_STAMP): infra/requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r infra/requirements-checkov.txt
 	@rm -f $(CHECKOV_VENV)/.installed-* && touch $@
+
+# The console's pictures in docs/screenshots (the README shows them), taken by its browser tests.
+screenshots: setup browser
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser -q
 
 # The capacity model: infra/capacity.md and infra/capacity.png (python -m infra.capacity --help).
 capacity: setup

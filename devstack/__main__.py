@@ -69,6 +69,11 @@ def run(settings: Settings, text_path: Path, audio_format: str) -> int:
             f"kontho: audio duration {audio['duration_seconds']:.1f} s; the job took {wall:.1f} s "
             f"({audio['duration_seconds'] / wall:.1f}x real time)"
         )
+    # The stack stops with this command; the console needs one that keeps running.
+    print(
+        f"kontho: to listen and read along in the web console, run `make serve` and open "
+        f"http://127.0.0.1:{settings.api_port}/ (API key {LOCAL_API_KEY})"
+    )
     return 0
 
 
@@ -79,7 +84,8 @@ def _stderr(line: str) -> None:
 def serve(settings: Settings) -> int:
     """The stack in the foreground until Ctrl-C; a worker that dies is restarted (devstack/supervisor.py)."""
     with LocalStack(settings, logs_to_files=False) as stack:
-        print(f"\nkontho is serving. API: {stack.api_url}  (docs: {stack.api_url}/docs)")
+        print(f"\nkontho is serving. Console (kontho studio): {stack.api_url}/")
+        print(f"API: {stack.api_url}/v1  (docs: {stack.api_url}/docs)")
         print(f"Send 'Authorization: Bearer {LOCAL_API_KEY}'. Workers running: {settings.local_workers}.")
         print("\nTo use the kontho command with this stack, paste:")
         print(f"  export KONTHO_URL={shlex.quote(stack.api_url)} KONTHO_API_KEY={shlex.quote(LOCAL_API_KEY)}")

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs the system programs kontho runs (ffmpeg, ffprobe, espeak-ng) when any is missing, and the
-# Chromium the console's browser tests drive (tests/browser; Debian's package, never a downloaded build).
+# Installs the system programs kontho runs (ffmpeg, ffprobe, espeak-ng) when any is missing. With
+# --browser, also the Chromium the console's browser tests drive (tests/browser; Debian's package, never a
+# downloaded build): `make test` asks for it, `make run` does not need it.
 set -euo pipefail
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "${1:-}" = "--browser" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -254,6 +254,9 @@ class Pipeline:
                 if chunk.chapter == len(chapter_starts):
                     if chapter_starts:
                         chapter_ended(out.frames)
+                    timings.chapter(
+                        len(chapter_starts), _chapter_title(prepared, len(chapter_starts)), out.frames
+                    )
                     chapter_starts.append(out.frames)
                 if chunk.pause_before_ms:
                     out.pause(chunk.pause_before_ms)

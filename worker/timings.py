@@ -1,5 +1,5 @@
 """Sentence timings from the actual sample offsets: SRT and WebVTT subtitles and JSON marks (sentences,
-and the places an SSML document marks with `<mark name>`).
+chapters, and the places an SSML document marks with `<mark name>`).
 
 Written to disk cue by cue as the programme is assembled, so a book's timings never sit in memory. Each
 cue spans the sentence's audio, from the first sample of its first chunk to the last sample of its last
@@ -84,6 +84,15 @@ class TimingWriter:
         self._emit()
         self.named_marks += 1
         self._write_json({"type": "ssml", "name": name, "time_ms": self._ms(sample)})
+
+    def chapter(self, index: int, title: str, sample: int) -> None:
+        """Chapter ``index`` (from 0), titled as the programme's chapter list titles it, starts at ``sample``.
+
+        Players and the console build their chapter navigation from these, so a job without chapter files
+        still has titled chapters to jump to.
+        """
+        self._emit()
+        self._write_json({"type": "chapter", "index": index, "title": title, "start_ms": self._ms(sample)})
 
     def _write_json(self, entry: dict[str, object]) -> None:
         self._entries += 1

@@ -105,3 +105,14 @@ variable "access_log_bucket" {
   type        = string
   default     = ""
 }
+
+variable "console_origins" {
+  description = "Origins serving the web console (the API's public URL, e.g. https://kontho.example.com): the bucket lets them PUT uploads and GET marks.json. Empty: no CORS rule."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for origin in var.console_origins : can(regex("^https://[^/*]+$", origin))])
+    error_message = "Each console origin is https://host[:port], with no path and no wildcard."
+  }
+}

@@ -23,7 +23,7 @@ from tests.browser.driver import Console
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright, ViewportSize
 
-CHROMIUM = Path(os.environ.get("KONTHO_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 

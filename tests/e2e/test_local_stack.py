@@ -105,6 +105,14 @@ def test_make_run_renders_the_sample_and_prints_where_it_went(tmp_path: Path) ->
     assert f"wrote {out}" in done.stdout
     assert "audio duration" in done.stdout
     assert "the job took" in done.stdout
+    # It ends by naming the console and how to reach it.
+    assert (
+        done.stdout.rstrip()
+        .splitlines()[-1]
+        .endswith(
+            f"run `make serve` and open http://127.0.0.1:{env['KONTHO_API_PORT']}/ (API key {LOCAL_API_KEY})"
+        )
+    )
     assert (
         (tmp_path / "state" / "local.env").read_text().startswith("KONTHO_AWS_ENDPOINT_URL=http://127.0.0.1:")
     )
@@ -198,6 +206,7 @@ def test_make_serve_runs_until_interrupted_and_a_second_worker_can_join(tmp_path
         out, _ = serve.communicate(timeout=60)
     assert serve.returncode == 0
     assert "set -a && . " in out
+    assert f"Console (kontho studio): http://127.0.0.1:{api_port}/\n" in out
     assert "KONTHO_QUEUE_URL=http://127.0.0.1:" in out
 
 

@@ -69,7 +69,13 @@ def test_the_book_becomes_a_chaptered_m4b_with_subtitles(
     assert probe["format"]["tags"]["title"] == "শকুন্তলা"
     assert probe["format"]["tags"]["artist"] == "অবনীন্দ্রনাথ ঠাকুর"
 
-    marks = json.loads(httpx.get(files[("marks", "json")]["url"]).content)
+    entries = json.loads(httpx.get(files[("marks", "json")]["url"]).content)
+    # marks.json names the chapters where the M4B's chapter list starts them, titled alike.
+    titled = [(m["title"], m["start_ms"]) for m in entries if m["type"] == "chapter"]
+    assert [title for title, _ in titled] == [c["tags"]["title"] for c in chapters]
+    for (_, start_ms), chapter in zip(titled, chapters, strict=True):
+        assert start_ms / 1000 == pytest.approx(float(chapter["start_time"]), abs=0.002)
+    marks = [m for m in entries if m["type"] == "sentence"]
     assert marks[-1]["end_ms"] / 1000 == pytest.approx(duration, abs=0.5)
     assert book[marks[0]["start_char"] : marks[0]["end_char"]] == f"# {TITLES[0]}"
     assert measure(m4b).integrated_lufs == pytest.approx(-18.0, abs=1.0)
@@ -94,9 +100,14 @@ def test_chapter_titles_can_be_left_unread_and_chapters_come_as_files(
     consumer.run(burst=True)
     result = api.get(f"/v1/jobs/{job_id}/result").json()
     marks_url = next(a["url"] for a in result["artifacts"] if a["kind"] == "marks")
-    marks = json.loads(httpx.get(marks_url).content)
+    entries = json.loads(httpx.get(marks_url).content)
+    marks = [m for m in entries if m["type"] == "sentence"]
     assert [m["text"] for m in marks] == ["একটি কথা।", "আরেকটি কথা।"]
     parts = [a for a in result["artifacts"] if a["kind"] == "chapter_audio"]
+    # The titles are not read, yet the marks still name each chapter where its file begins.
+    titled = [(m["title"], m["start_ms"]) for m in entries if m["type"] == "chapter"]
+    assert [title for title, _ in titled] == ["ভূমিকা", "শেষ"]
+    assert titled[1][1] / 1000 == pytest.approx(parts[0]["duration_seconds"], abs=0.002)
     assert [p["chapter"] for p in parts] == [1, 2]
     assert sum(p["duration_seconds"] for p in parts) == pytest.approx(
         result["audio"]["duration_seconds"], abs=0.01

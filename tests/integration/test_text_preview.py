@@ -54,7 +54,7 @@ def test_the_preview_of_a_markdown_job_has_the_jobs_chapters_and_chunks(
     assert done["progress"]["chapters"] == len(preview["chapters"])
     result = api.get(f"/v1/jobs/{job['id']}/result").json()
     marks_url = next(a["url"] for a in result["artifacts"] if a["kind"] == "marks")
-    marks = json.loads(httpx.get(marks_url).content)
+    marks = [m for m in json.loads(httpx.get(marks_url).content) if m["type"] == "sentence"]
     assert [(m["start_char"], m["end_char"]) for m in marks] == [
         (c["start"], c["end"]) for c in preview["chunks"]
     ]
@@ -97,10 +97,13 @@ def test_a_job_renders_only_the_chapters_it_names_by_their_preview_numbers(
     assert done["progress"]["chapters"] == 3
     result = api.get(f"/v1/jobs/{job['id']}/result").json()
     marks_url = next(a["url"] for a in result["artifacts"] if a["kind"] == "marks")
-    said = [m["text"] for m in json.loads(httpx.get(marks_url).content)]
+    entries = json.loads(httpx.get(marks_url).content)
+    said = [m["text"] for m in entries if m["type"] == "sentence"]
     assert said == [
         normalize_unicode(s) for s in ["অধ্যায় ১", "প্রথম কথা।", "অধ্যায় ৩", "তৃতীয় কথা।", "অধ্যায় ৪", "চতুর্থ কথা।"]
     ]
+    chapters = [(m["index"], m["title"]) for m in entries if m["type"] == "chapter"]
+    assert chapters == [(n, normalize_unicode(t)) for n, t in enumerate(["অধ্যায় ১", "অধ্যায় ৩", "অধ্যায় ৪"])]
 
 
 def test_a_chapter_beyond_the_text_is_refused_naming_the_field(api: TestClient) -> None:

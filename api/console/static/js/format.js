@@ -1,4 +1,4 @@
-// One unit style everywhere, as the kontho command prints them: durations h:mm:ss, sizes in MB, times UTC.
+// One unit style everywhere: durations h:mm:ss, sizes in kB under a megabyte and MB above, times UTC.
 
 export function duration(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "–";
@@ -11,7 +11,9 @@ export function duration(seconds) {
 
 export function size(bytes) {
   if (bytes === null || bytes === undefined) return "–";
-  return `${(bytes / 1_000_000).toFixed(bytes < 100_000 ? 2 : 1)} MB`;
+  // A subtitle file is a few kB: "0.00 MB" would say nothing.
+  if (bytes < 1_000_000) return `${Math.max(1, Math.round(bytes / 1000))} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
 export function utc(iso) {

@@ -1,5 +1,5 @@
-// marks.json (a job with subtitles): one entry per sentence with its start and end in the audio, plus SSML
-// <mark> entries. The player highlights the sentence whose start the audio has passed last, so a pause
+// marks.json (a job with subtitles): one entry per sentence with its start and end in the audio, one per
+// chapter with its title and start, plus SSML <mark> entries. The player highlights the sentence whose start the audio has passed last, so a pause
 // between sentences keeps the one just spoken lit.
 
 export function sentencesOf(marks) {
@@ -21,6 +21,13 @@ export function sentenceAt(sentences, ms) {
     }
   }
   return found;
+}
+
+/** The chapters marks.json names, as the chapter navigation shows them: title and start in seconds. */
+export function chaptersOf(marks) {
+  return (Array.isArray(marks) ? marks : [])
+    .filter((m) => m.type === "chapter")
+    .map((m) => ({ chapter: m.index + 1, title: m.title, start: m.start_ms / 1000 }));
 }
 
 /**

@@ -1,12 +1,12 @@
 // One job: its progress while it renders, then the player. The sentence being spoken is highlighted in the
 // text as the audio plays (from marks.json, when the job made subtitles); a click on a sentence seeks
-// there; chapters (from the chapter files) jump to their start; every artifact downloads from its
-// presigned URL, named after the job's title.
+// there; chapters (titled, from marks.json; else numbered, from the chapter files) jump to their start;
+// every artifact downloads from its presigned URL, named after the job's title.
 
 import { api, describeError } from "../api.js";
 import { fill, h } from "../dom.js";
 import { duration, percent, size, utc } from "../format.js";
-import { chapterStarts, sentenceAt, sentencesOf } from "../marks.js";
+import { chapterStarts, chaptersOf, sentenceAt, sentencesOf } from "../marks.js";
 import { notify } from "../notice.js";
 import { poll } from "../poll.js";
 
@@ -119,7 +119,9 @@ function showWarnings(section, list) {
 async function showPlayer(section, job, result) {
   const audio = h("audio", { controls: true, preload: "metadata", src: result.audio.url });
   const text = h("div", { class: "read-along", lang: "bn" });
-  const chapters = chapterNav(result.artifacts, audio);
+  // Titled chapters come with the sentence timings; until they load (or without them) the chapter files
+  // give numbered ones.
+  const chapters = h("div", { class: "chapter-nav" }, chapterNav(chapterStarts(result.artifacts), audio));
   section.hidden = false;
   fill(
     section,
@@ -140,7 +142,10 @@ async function showPlayer(section, job, result) {
   try {
     const response = await fetch(marks.url, { cache: "no-store", referrerPolicy: "no-referrer" });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    sentences = sentencesOf(await response.json());
+    const entries = await response.json();
+    sentences = sentencesOf(entries);
+    const titled = chaptersOf(entries);
+    if (titled.length) fill(chapters, chapterNav(titled, audio));
   } catch (error) {
     fill(text, h("p", { class: "error" }, `The sentence timings could not be loaded (${error.message}).`));
     return () => audio.pause();
@@ -185,8 +190,7 @@ async function showPlayer(section, job, result) {
   return () => audio.pause();
 }
 
-function chapterNav(artifacts, audio) {
-  const starts = chapterStarts(artifacts);
+function chapterNav(starts, audio) {
   if (starts.length < 2) return null;
   return h(
     "nav",
@@ -209,7 +213,8 @@ function chapterNav(artifacts, audio) {
                 audio.play().catch(() => {});
               },
             },
-            `Chapter ${c.chapter} · ${duration(c.start)}`,
+            c.title ? h("span", { lang: "bn" }, c.title) : `Chapter ${c.chapter}`,
+            ` · ${duration(c.start)}`,
           ),
         ),
       ),

@@ -1,6 +1,7 @@
 // The tenant's jobs, newest first, polled while the page is open: status, a live progress bar, ETA and a
 // cancel button for jobs that can still be cancelled. Rows are updated in place, keyed by job id, so a
-// focused button keeps its focus while the numbers move.
+// focused button keeps its focus while the numbers move. "Show older jobs" adds a page (the API's
+// next_cursor); every page shown is polled, so a job that moves down the list never drops out of it.
 
 import { api, describeError } from "../api.js";
 import { field, fill, h } from "../dom.js";
@@ -36,27 +37,45 @@ export function renderJobs(root, status) {
     ),
     body,
   );
+  let pages = 1;
+  const older = h("button", { type: "button", class: "quiet", hidden: true }, "Show older jobs");
   root.append(
     h("div", { class: "page-head" }, h("h1", {}, "Jobs"), h("a", { class: "button", href: "#/new" }, "New job")),
     h("div", { class: "toolbar" }, field("Status", filter)),
     error,
     empty,
     h("div", { class: "table-wrap" }, table),
+    older,
   );
 
   const rows = new Map();
-  return poll(async () => {
+  const stop = poll(async () => {
     try {
-      const page = await api("/v1/jobs", { query: { status, purpose: "programme", limit: PAGE_SIZE } });
+      const jobs = [];
+      let cursor;
+      for (let n = 0; n < pages; n += 1) {
+        const page = await api("/v1/jobs", { query: { status, purpose: "programme", limit: PAGE_SIZE, cursor } });
+        jobs.push(...page.jobs);
+        cursor = page.next_cursor;
+        if (!cursor) break;
+      }
       error.hidden = true;
-      update(body, rows, page.jobs);
-      empty.hidden = page.jobs.length > 0;
+      update(body, rows, jobs);
+      empty.hidden = jobs.length > 0;
+      older.hidden = !cursor;
+      older.disabled = false;
     } catch (problem) {
       error.textContent = describeError(problem);
       error.hidden = false;
       throw problem;
     }
   });
+  older.addEventListener("click", () => {
+    pages += 1;
+    older.disabled = true;
+    stop.now();
+  });
+  return stop;
 }
 
 function update(body, rows, jobs) {
