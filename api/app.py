@@ -18,6 +18,7 @@ from api.errors import install_error_handlers
 from api.models import ErrorResponse, readable_pattern, string_branch
 from api.routes import health, jobs, lexicons, samples, text, uploads, usage, voices
 from api.routes import metrics as metrics_route
+from api.routes import voices as voices_route
 from kontho import metrics
 from kontho.settings import Settings, get_settings
 from kontho.voices import Voice, VoiceCatalog
@@ -106,11 +107,18 @@ def _document_text_and_voices(schema: dict[str, Any], settings: Settings, voices
     string_branch(text)["maxLength"] = settings.max_text_chars
     text["description"] += f" At most {settings.max_text_chars:,} characters (413 beyond)."
     shared = [voice for voice in voices.all() if voice.tenants is None]
+    cloning = voices_route.document_cloning(schema, settings, voices)
     # A tenant's private voice is not named to everyone: with one in the catalog, the ids stay a pattern.
     if len(shared) == len(voices.all()):
         for request in (job, preview):
-            string_branch(request["properties"]["voice"])["enum"] = [voice.id for voice in shared]
+            field = string_branch(request["properties"]["voice"])
+            if cloning:  # the catalog's voices, or a tenant's cloned voice
+                field["pattern"] = voices_route.voice_ids_pattern(shared)
+            else:
+                field["enum"] = [voice.id for voice in shared]
     rules = [_readable_rule(voice, voice.id == settings.default_voice) for voice in shared]
+    if cloning:
+        rules.append(voices_route.cloned_voice_text_rule(voices))
     if rules:
         job["allOf"] = rules
     webhook = job["properties"]["webhook_url"]

@@ -12,13 +12,16 @@ from api.limits import RateLimiter
 from api.models import ErrorBody
 from kontho.activejobs import ActiveJobs
 from kontho.aws import s3_client
+from kontho.errors import BaseVoiceGone, UnknownVoice
 from kontho.jobqueue import JobQueue, dead_letter_queue, job_queue
 from kontho.jobstore import JobStore
 from kontho.lexiconstore import LexiconStore
 from kontho.lifecycle import JobLife
 from kontho.settings import Settings
+from kontho.tenant_voices import TenantVoiceStore
 from kontho.tenants import ReloadingDirectory
 from kontho.usage import UsageLedger
+from kontho.voice_resolver import VoiceResolver
 from kontho.voices import Voice, VoiceCatalog, catalog_for
 
 
@@ -38,6 +41,14 @@ class Services:
     @cached_property
     def lexicons(self) -> LexiconStore:
         return LexiconStore(self.store)
+
+    @cached_property
+    def cloned_voices(self) -> TenantVoiceStore:
+        return TenantVoiceStore(self.store)
+
+    @cached_property
+    def resolver(self) -> VoiceResolver:
+        return VoiceResolver(self.voices, self.cloned_voices)
 
     @cached_property
     def active(self) -> ActiveJobs:
@@ -68,18 +79,15 @@ class Services:
 def voice_or_422(services: Services, voice_id: str | None, tenant: str) -> Voice:
     """The voice a request names (the default when it names none), or a 422 naming the ones the tenant
     may use; another tenant's private voice is answered as a voice that does not exist."""
-    voice_id = voice_id or services.settings.default_voice
-    if voice_id not in services.voices or not services.voices.get(voice_id).visible_to(tenant):
-        known = ", ".join(v.id for v in services.voices.visible_to(tenant))
-        raise ApiError(
-            422,
-            ErrorBody(
-                code="unknown_voice",
-                field="voice",
-                message=f"unknown voice {voice_id!r}; known voices: {known}",
-            ),
-        )
-    return services.voices.get(voice_id)
+    try:
+        return services.resolver.resolve(tenant, voice_id or services.settings.default_voice)
+    except UnknownVoice as exc:
+        raise ApiError(422, ErrorBody(code=unknown_voice_code(exc), field="voice", message=str(exc))) from exc
+
+
+def unknown_voice_code(exc: UnknownVoice) -> str:
+    """A cloned voice whose base voice went says so; any other voice the tenant cannot use is unknown."""
+    return exc.code if isinstance(exc, BaseVoiceGone) else UnknownVoice.code
 
 
 def get_services(request: Request) -> Services:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from api.deps import Services
+from api.deps import Services, unknown_voice_code
 from api.errors import ApiError
 from api.models import ErrorBody
+from kontho.errors import UnknownVoice
 from kontho.jobspec import TextFormat
 from kontho.text.speakers import voices_named
 from kontho.text.ssml import SsmlInvalid
@@ -24,18 +25,13 @@ def speaker_voices(
         return {}  # the SSML check answers this one, at its line and column
     found = {}
     for voice_id, speaker in named.items():
-        voice = services.voices.get(voice_id) if voice_id in services.voices else None
-        if voice is None or not voice.visible_to(tenant):
-            known = ", ".join(v.id for v in services.voices.visible_to(tenant))
+        try:
+            found[voice_id] = services.resolver.resolve(tenant, voice_id)
+        except UnknownVoice as exc:
             where = speaker if speaker.startswith("<voice") else f"speaker {speaker!r}"
-            raise ApiError(
-                422,
-                ErrorBody(
-                    code="unknown_voice",
-                    field="speakers",
-                    message=f"speakers: {where} names voice {voice_id[:80]!r}, which does not exist; "
-                    f"known voices: {known}",
-                ),
-            )
-        found[voice_id] = voice
+            code = unknown_voice_code(exc)
+            known = ", ".join(services.resolver.known(tenant))
+            why = f"which does not exist; known voices: {known}" if code == UnknownVoice.code else str(exc)
+            message = f"speakers: {where} names voice {voice_id[:80]!r}, {why}"
+            raise ApiError(422, ErrorBody(code=code, field="speakers", message=message)) from exc
     return found

@@ -15,7 +15,7 @@ from api.models import CreateJobRequest, ErrorBody
 from kontho import keys
 from kontho.ids import is_job_id
 from kontho.jobspec import TextFormat, chapter_numbers
-from kontho.schemas import COVER_CONTENT_TYPES, UploadRecord
+from kontho.schemas import CLIP_CONTENT_TYPES, COVER_CONTENT_TYPES, UploadRecord
 from kontho.settings import Settings
 from kontho.text.epub import EpubError, EpubReadersBusy, EpubTooLong, read_epub, reading_slot
 from kontho.text.epub_extras import BookExtras, read_book_extras
@@ -99,6 +99,11 @@ def read_upload(
     if upload.content_type in COVER_CONTENT_TYPES:
         raise _unprocessable(
             "upload_not_text", f"the upload is {upload.content_type}, a cover; name it as cover_upload"
+        )
+    if upload.content_type in CLIP_CONTENT_TYPES:
+        raise _unprocessable(
+            "upload_not_text",
+            f"the upload is {upload.content_type}, a voice clip; name it in clips of POST /v1/voices",
         )
     data = services.store.get_bytes(keys.upload_file(upload.tenant, upload.id)) or b""
     try:

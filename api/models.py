@@ -301,6 +301,12 @@ class ResultOut(BaseModel):
     )
 
 
+class VoiceClipOut(BaseModel):
+    upload: str = Field(description="The upload it was made from.")
+    seconds: float
+    active_dbfs: float = Field(description="Level of its speech, dBFS.")
+
+
 class VoiceOut(BaseModel):
     id: str
     engine: str
@@ -314,6 +320,11 @@ class VoiceOut(BaseModel):
     speaker: str | None = Field(default=None, description="Its speaker, in a multi-speaker model.")
     reads_phonemes: bool = Field(default=False, description="Lexicon phonemes and SSML <phoneme> are used.")
     speed: float = Field(default=1.0, description="The voice's own speaking rate.")
+    cloned: bool = Field(default=False, description="One of your cloned voices (POST /v1/voices).")
+    base_voice: str | None = Field(default=None, description="A cloned voice's base voice.")
+    name: str | None = Field(default=None, description="A cloned voice's name.")
+    created_at: datetime | None = Field(default=None, description="When a cloned voice was made.")
+    clips: list[VoiceClipOut] | None = Field(default=None, description="A cloned voice's reference clips.")
 
 
 class ErrorBody(BaseModel):

@@ -31,6 +31,19 @@ class UnknownVoice(PermanentError):
     code = "unknown_voice"
 
 
+class VoiceGone(UnknownVoice):
+    """A cloned voice's id that names no voice of the tenant now: deleted (perhaps after the job that names
+    it was submitted), or never the tenant's own."""
+
+    code = "voice_not_found"
+
+
+class BaseVoiceGone(UnknownVoice):
+    """A cloned voice's base voice is no longer in the catalog, or no longer offered to its tenant."""
+
+    code = "base_voice_unavailable"
+
+
 class JobNotFound(PermanentError):
     code = "job_not_found"
 

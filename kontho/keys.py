@@ -22,9 +22,15 @@ tenants/{t}/lexicons/{name}.json      a pronunciation lexicon: its entries, dige
 tenants/{t}/chunks/{digest}.wav       one rendered chunk, shared by the tenant's jobs (tagged for expiry)
 usage/{t}/{yyyy-mm-dd}.json           the tenant's totals for one UTC day (kept longer than jobs)
 idempotency/{t}/{sha256 of the key}.json   which job an Idempotency-Key created (conditional write)
+voices/{t}/{id}.json                  a tenant's cloned voice: base voice, clips, consent, who made it
+voices/{t}/{id}/clip-{n}.wav          its reference clips, mono 16-bit WAV at 22050 Hz
 xtts-conditioning/{digest}.pt         an XTTS voice's speaker conditioning (torch.save of two tensors),
                                       digest: SHA-256 of the checkpoint, the clips' bytes and the settings
 ```
+
+Lexicons and cloned voices live outside ``tenants/``: that prefix's lifecycle rule expires what jobs leave
+behind, and these are kept until their tenant deletes them. So is an XTTS voice's conditioning cache,
+``xtts-conditioning/``, which a worker computes from a voice's clips and its checkpoint.
 """
 
 from __future__ import annotations
@@ -223,6 +229,50 @@ def idempotency(tenant: str, key: str) -> str:
     """The key is hashed: it is the client's string, of any characters, and must never shape a path."""
     _tenant(tenant)
     return f"idempotency/{tenant}/{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+
+VOICES = "voices/"
+"""A tenant's cloned voices: outside ``tenants/`` for the same reason as its lexicons."""
+CLONED_VOICE_PREFIX = "cv-"
+"""Every cloned voice's id starts so (then a job-style id): an id of any other form is never looked up."""
+CLONED_VOICE_ID_PATTERN = r"^cv-[0-9a-hjkmnp-tv-z]{26}$"
+_CLONED_VOICE_ID = re.compile(CLONED_VOICE_ID_PATTERN)
+
+
+def is_cloned_voice_id(voice_id: str) -> bool:
+    return bool(_CLONED_VOICE_ID.fullmatch(voice_id))
+
+
+def tenant_voices_prefix(tenant: str) -> str:
+    return VOICES + _tenant(tenant).removeprefix("tenants/")
+
+
+def _cloned_voice(tenant: str, voice_id: str) -> str:
+    if not is_cloned_voice_id(voice_id):
+        raise ValueError(f"not a cloned voice id: {voice_id[:40]!r}")
+    return tenant_voices_prefix(tenant) + voice_id
+
+
+def tenant_voice(tenant: str, voice_id: str) -> str:
+    """The voice's record; its clips are in the folder of the same name."""
+    return _cloned_voice(tenant, voice_id) + ".json"
+
+
+def tenant_voice_clips(tenant: str, voice_id: str) -> str:
+    return _cloned_voice(tenant, voice_id) + "/"
+
+
+def tenant_voice_clip(tenant: str, voice_id: str, index: int) -> str:
+    if not 0 <= index < 100:
+        raise ValueError(f"not a clip number: {index}")
+    return tenant_voice_clips(tenant, voice_id) + f"clip-{index}.wav"
+
+
+def tenant_voice_id_from_key(key: str) -> str:
+    """The voice id of a record's key, or '' for any other key under the tenant's voices."""
+    name = key.rsplit("/", 1)[-1]
+    voice_id = name.removesuffix(".json")
+    return voice_id if name.endswith(".json") and is_cloned_voice_id(voice_id) else ""
 
 
 def xtts_conditioning(digest: str) -> str:

@@ -92,9 +92,21 @@ class Artifact(BaseModel):
 
 JobPurpose = Literal["programme", "sample"]
 
-UploadContentType = Literal["application/epub+zip", "text/plain", "text/markdown", "image/jpeg", "image/png"]
+UploadContentType = Literal[
+    "application/epub+zip",
+    "text/plain",
+    "text/markdown",
+    "image/jpeg",
+    "image/png",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/mpeg",
+    "audio/flac",
+]
 COVER_CONTENT_TYPES = frozenset({"image/jpeg", "image/png"})
 """Uploads that can only be a job's cover (``cover_upload``), never its text."""
+CLIP_CONTENT_TYPES = frozenset({"audio/wav", "audio/x-wav", "audio/mpeg", "audio/flac"})
+"""Uploads that can only be a cloned voice's reference clip (POST /v1/voices), never a job's text."""
 
 
 class JobUsage(BaseModel):

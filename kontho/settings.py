@@ -178,6 +178,14 @@ class Settings(BaseSettings):
         description="How long the same sample request returns the sample already made; 0 renders every time.",
     )
 
+    # Cloned voices (POST /v1/voices)
+    max_cloned_voices: int = Field(
+        default=20, ge=0, le=10_000, description="Cloned voices one tenant may keep; 0 turns cloning off."
+    )
+    max_voice_clip_bytes: int = Field(
+        default=20_000_000, ge=1, description="Largest reference clip upload (WAV, MP3, FLAC), bytes."
+    )
+
     # Coqui model-zoo voices (a catalog model such as tts_models/bn/custom/vits-female)
     zoo_dir: Path | None = Field(
         default=None,

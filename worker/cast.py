@@ -21,7 +21,7 @@ from scipy.signal import resample_poly
 
 from kontho.text.chunking import Chunk
 from kontho.text.frontend import VoiceReading
-from kontho.voices import Voice, VoiceCatalog
+from kontho.voices import Voice
 from worker.audio.assemble import trim_silence
 from worker.audio.meter import LoudnessMeter
 from worker.chunk_cache import chunk_digest
@@ -53,15 +53,20 @@ class Cast:
     @classmethod
     def for_job(
         cls,
-        catalog: VoiceCatalog,
-        engine_of: Callable[[str], Engine],
+        voice_of: Callable[[str], Voice],
+        engine_of: Callable[[Voice], Engine],
         voice_id: str,
         speaker_voices: set[str],
         speed: float,
     ) -> Cast:
-        """The narrator ``voice_id`` and every other voice the job's speakers are mapped to."""
-        narrator = Member(catalog.get(voice_id), engine_of(voice_id))
-        others = {v: Member(catalog.get(v), engine_of(v)) for v in sorted(speaker_voices - {voice_id})}
+        """The narrator ``voice_id`` and every other voice the job's speakers are mapped to; ``voice_of``
+        finds a voice by id for the job's tenant (its own cloned voices too)."""
+
+        def member(voice: Voice) -> Member:
+            return Member(voice, engine_of(voice))
+
+        narrator = member(voice_of(voice_id))
+        others = {v: member(voice_of(v)) for v in sorted(speaker_voices - {voice_id})}
         return cls(narrator, others, speed)
 
     def readings(self) -> dict[str, VoiceReading]:
@@ -89,6 +94,10 @@ class Cast:
             params += f"|resampled={self.sample_rate}"
         if member.voice.speaker:
             params += f"|speaker={member.voice.speaker}"
+        if member.voice.references:
+            # Two cloned voices on one base model share its engine's fingerprint; their clips tell them
+            # apart (a clip's key names its voice, and a voice's clips never change).
+            params += "|references=" + ",".join(member.voice.references)
         return chunk_digest(member.engine.fingerprint, params, chunk.text)
 
     def render(self, chunks: Sequence[Chunk]) -> Iterator[Audio]:

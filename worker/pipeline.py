@@ -16,11 +16,13 @@ from kontho.jobspec import AudioFormat, chapter_numbers
 from kontho.jobstore import JobStore
 from kontho.schemas import Artifact, ArtifactKind, AudioResult, JobRecord
 from kontho.settings import Settings
+from kontho.tenant_voices import TenantVoiceStore
 from kontho.tenants import ReloadingDirectory, TenantDirectory
 from kontho.text.frontend import PreparedText, pauses_for, prepare, silence_after
 from kontho.text.numbers import to_bangla_digits
 from kontho.text.speakers import voices_named
 from kontho.text.ssml import SsmlInvalid
+from kontho.voice_resolver import VoiceResolver
 from kontho.voices import Voice, VoiceCatalog
 from worker import scratch
 from worker.artifacts import CONTENT_TYPES, ArtifactFile, upload, upload_manifest
@@ -51,15 +53,21 @@ class EngineCache:
         self._engines: dict[str, Engine] = {}
 
     def get(self, voice_id: str) -> Engine:
+        """The engine of a voice loaded before (a tenant's cloned voice too), else of a catalog voice."""
         engine = self._engines.get(voice_id)
+        return engine if engine is not None else self.engine_for(self.catalog.get(voice_id))
+
+    def engine_for(self, voice: Voice) -> Engine:
+        """``voice``'s engine. Kept by voice id: a cloned voice's id is never reused for other clips."""
+        engine = self._engines.get(voice.id)
         if engine is None:
             started = time.monotonic()
-            engine = load_engine(self.catalog.get(voice_id), self._settings)
+            engine = load_engine(voice, self._settings)
             metrics.MODEL_LOAD.labels(engine.name).observe(time.monotonic() - started)
-            self._engines[voice_id] = engine
+            self._engines[voice.id] = engine
             log.info(
                 "engine_loaded",
-                voice=voice_id,
+                voice=voice.id,
                 engine=engine.name,
                 seconds=round(time.monotonic() - started, 2),
             )
@@ -110,6 +118,7 @@ class Pipeline:
         self._store = store
         self._engines = engines
         self._tenants = tenants
+        self._voices = VoiceResolver(engines.catalog, TenantVoiceStore(store))
         self.saved_chunks: list[str] = []
         """Digests of the chunks the last attempt stored in the tenant's cache."""
 
@@ -134,12 +143,17 @@ class Pipeline:
         if text is None:
             raise InvalidJob("the job's input text is missing from storage")
         spec = record.spec
-        voice = self._engines.catalog.get(spec.voice)
-        engine = self._engines.get(spec.voice)
+
+        def voice_of(voice_id: str) -> Voice:
+            # Read again for every job: a cloned voice deleted since the job was submitted fails it.
+            return self._voices.resolve(record.tenant, voice_id)
+
+        voice = voice_of(spec.voice)
+        engine = self._engines.engine_for(voice)
         lexicons = load_snapshot(self._store, record.tenant, record.id, spec.lexicon_versions)
         try:
             named = voices_named(text, spec.text_format, spec.speakers)
-            cast = Cast.for_job(self._engines.catalog, self._engines.get, spec.voice, set(named), spec.speed)
+            cast = Cast.for_job(voice_of, self._engines.engine_for, spec.voice, set(named), spec.speed)
             prepared = prepare(
                 text,
                 chunk_limit(

@@ -27,6 +27,7 @@ from api.auth import TenantDep
 from api.deps import Services, ServicesDep
 from api.errors import ApiError
 from api.ingest import check_readable
+from api.lexicon_choice import job_lexicons
 from api.models import (
     NOT_BLANK_PATTERN,
     READABLE_PATTERN,
@@ -39,9 +40,11 @@ from api.models import (
 )
 from api.routes.jobs import CREATED_JOB_LINKS
 from kontho import keys
-from kontho.errors import TransientError
+from kontho.errors import BaseVoiceGone, TransientError, UnknownVoice
 from kontho.ids import is_job_id, new_job_id
-from kontho.jobspec import VOICE_ID_PATTERN, AudioFormat, JobOptions, JobSpec
+from kontho.job_lexicons import save_snapshot
+from kontho.jobspec import VOICE_ID_PATTERN, AudioFormat, JobOptions, JobSpec, LexiconNames
+from kontho.lexicon import Lexicon
 from kontho.schemas import JobRecord, JobState, JobUsage, utcnow
 from kontho.tenants import Tenant
 from kontho.voices import BUILTIN_VOICES, Voice
@@ -93,6 +96,11 @@ class SampleRequest(BaseModel):
     )
     format: SampleFormat = Field(default="mp3", description="Audio format of the sample.")
     speed: Annotated[float, JobOptions.model_fields["speed"]] = JobOptions.model_fields["speed"].default
+    lexicons: LexiconNames = Field(
+        default=(),
+        description="Names of your pronunciation lexicons to apply, as a job's lexicons: to hear how a "
+        "lexicon's entries are read.",
+    )
 
     @field_validator("text")
     @classmethod
@@ -102,7 +110,11 @@ class SampleRequest(BaseModel):
 
 def _voice_or_404(services: Services, voice_id: str, tenant: str) -> Voice:
     """The voice, if the tenant may use it; another tenant's private voice is answered as no voice."""
-    if voice_id not in services.voices or not services.voices.get(voice_id).visible_to(tenant):
+    try:
+        return services.resolver.resolve(tenant, voice_id)
+    except BaseVoiceGone as exc:
+        raise ApiError(422, ErrorBody(code=exc.code, field="voice_id", message=str(exc))) from exc
+    except UnknownVoice as exc:
         raise ApiError(
             404,
             ErrorBody(
@@ -110,12 +122,18 @@ def _voice_or_404(services: Services, voice_id: str, tenant: str) -> Voice:
                 field="voice_id",
                 message=f"no voice {voice_id[:64]!r}; GET /v1/voices lists the voices you may use",
             ),
-        )
-    return services.voices.get(voice_id)
+        ) from exc
 
 
-def _digest(voice: Voice, text: str, body: SampleRequest) -> str:
-    asked = {"voice": voice.id, "text": text, "format": body.format, "speed": body.speed}
+def _digest(voice: Voice, text: str, body: SampleRequest, lexicons: list[Lexicon]) -> str:
+    # A lexicon edited since is another request: the digests, not only the names, say what was read.
+    asked = {
+        "voice": voice.id,
+        "text": text,
+        "format": body.format,
+        "speed": body.speed,
+        "lexicons": [(lexicon.name, lexicon.digest) for lexicon in lexicons],
+    }
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 
@@ -146,7 +164,9 @@ def _remember(services: Services, tenant: str, digest: str, job_id: str) -> None
         log.warning("sample_not_noted", error=str(exc))
 
 
-def _submit(services: Services, tenant: Tenant, voice: Voice, text: str, body: SampleRequest) -> JobRecord:
+def _submit(
+    services: Services, tenant: Tenant, voice: Voice, text: str, body: SampleRequest, lexicons: list[Lexicon]
+) -> JobRecord:
     settings = services.settings
     lane = limits.reserve_sample(
         services.active, services.usage, tenant, len(text), settings.max_samples_in_flight
@@ -157,6 +177,8 @@ def _submit(services: Services, tenant: Tenant, voice: Voice, text: str, body: S
         title=f"{voice.id} sample",
         text_format="plain",
         speed=body.speed,
+        lexicons=body.lexicons,
+        lexicon_versions={lexicon.name: lexicon.digest for lexicon in lexicons},
     )
     record = JobRecord(
         id=new_job_id(),
@@ -169,6 +191,8 @@ def _submit(services: Services, tenant: Tenant, voice: Voice, text: str, body: S
     )
     structlog.contextvars.bind_contextvars(job_id=record.id)
     try:
+        if lexicons:  # in place before the sample is queued, as a job's
+            save_snapshot(services.store, tenant.id, record.id, lexicons)
         services.life.submit(record, text, services.queue)
     except Exception:
         limits.release_submit(services.usage, tenant, record.text_chars)
@@ -210,12 +234,13 @@ def create_sample(
     voice = _voice_or_404(services, voice_id, tenant.id)
     text = body.text or DEFAULT_SAMPLE_TEXT
     check_readable(text, "text", voice)
-    digest = _digest(voice, text, body)
+    lexicons = job_lexicons(services, tenant.id, body.lexicons)
+    digest = _digest(voice, text, body, lexicons)
     record = _reusable(services, tenant.id, digest)
     if record is not None:
         response.headers[_REUSED_HEADER] = "true"
     else:
-        record = _submit(services, tenant, voice, text, body)
+        record = _submit(services, tenant, voice, text, body, lexicons)
         _remember(services, tenant.id, digest, record.id)
         log.info("sample_submitted", characters=record.text_chars, voice=voice.id, lane=record.lane)
     response.headers["Location"] = f"/v1/jobs/{record.id}"

@@ -15,7 +15,7 @@ from api.ingest import find_upload
 from api.models import CreateUploadRequest, ErrorBody, ErrorResponse, UploadOut
 from kontho import keys
 from kontho.ids import ID_LENGTH, new_job_id
-from kontho.schemas import COVER_CONTENT_TYPES, UploadRecord
+from kontho.schemas import CLIP_CONTENT_TYPES, COVER_CONTENT_TYPES, UploadRecord
 from kontho.settings import Settings
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
@@ -33,11 +33,21 @@ def document_limits(schema: dict[str, Any], settings: Settings) -> None:
     """State this deployment's upload size limit in its OpenAPI schema, as the route enforces it."""
     size = schema["components"]["schemas"]["CreateUploadRequest"]["properties"]["bytes"]
     size["maximum"] = settings.max_upload_bytes
-    cover = min(settings.max_cover_bytes, settings.max_upload_bytes)
+    cover, clip = _limit(settings, "image/png"), _limit(settings, "audio/wav")
     size["description"] = (
         f"{size.get('description', '')} At most {settings.max_upload_bytes:,} bytes; a cover image "
-        f"(image/jpeg, image/png) at most {cover:,}.".strip()
+        f"(image/jpeg, image/png) at most {cover:,}; a voice clip (audio/wav, audio/x-wav, audio/mpeg, "
+        f"audio/flac) at most {clip:,}.".strip()
     )
+
+
+def _limit(settings: Settings, content_type: str) -> int:
+    """A cover or a clip is held to the smaller of two limits: it is an upload, and a cover or a clip."""
+    if content_type in COVER_CONTENT_TYPES:
+        return min(settings.max_cover_bytes, settings.max_upload_bytes)
+    if content_type in CLIP_CONTENT_TYPES:
+        return min(settings.max_voice_clip_bytes, settings.max_upload_bytes)
+    return settings.max_upload_bytes
 
 
 def _out(services: Services, upload: UploadRecord, received: bool | None = None) -> UploadOut:
@@ -59,10 +69,7 @@ def create_upload(
     body: CreateUploadRequest, services: ServicesDep, response: Response, tenant: TenantDep
 ) -> UploadOut:
     """A presigned S3 URL to PUT one input file to; then name the upload's id in POST /v1/jobs."""
-    cover = body.content_type in COVER_CONTENT_TYPES
-    settings = services.settings
-    # A cover is held to the smaller of the two limits: it is an upload, and a cover.
-    limit = min(settings.max_cover_bytes, settings.max_upload_bytes) if cover else settings.max_upload_bytes
+    limit = _limit(services.settings, body.content_type)
     if body.bytes > limit:
         raise ApiError(
             413,

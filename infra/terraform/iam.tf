@@ -46,14 +46,15 @@ data "aws_iam_policy_document" "api" {
   }
 
   # Job records and inputs, uploads (presigned PUT for the client, then read for ingest), the index,
-  # active-job markers, presigned GETs of finished audio, the usage ledger, idempotency records and the
-  # tenants' lexicons.
+  # active-job markers, presigned GETs of finished audio, the usage ledger, idempotency records, the
+  # tenants' lexicons and their cloned voices (records and reference clips).
   statement {
     sid     = "ReadWriteTenantObjects"
     actions = ["s3:GetObject", "s3:PutObject"]
     resources = [
       "${local.bucket_arn}/tenants/*",
       "${local.bucket_arn}/lexicons/*",
+      "${local.bucket_arn}/voices/*",
       "${local.bucket_arn}/usage/*",
       "${local.bucket_arn}/idempotency/*",
     ]
@@ -61,13 +62,15 @@ data "aws_iam_policy_document" "api" {
 
   # The API deletes: an active-job or sample marker a failed submission had reserved; a job and all it
   # left (DELETE /v1/jobs/{id}: record, text, chunks, audio, index entry, idempotency claim); a lexicon
-  # (and its copy where lexicons were kept before, under tenants/, once it is moved).
+  # (and its copy where lexicons were kept before, under tenants/, once it is moved); a cloned voice and
+  # its clips (DELETE /v1/voices/{id}).
   statement {
     sid     = "DeleteTenantObjects"
     actions = ["s3:DeleteObject"]
     resources = [
       "${local.bucket_arn}/tenants/*",
       "${local.bucket_arn}/lexicons/*",
+      "${local.bucket_arn}/voices/*",
       "${local.bucket_arn}/idempotency/*",
     ]
   }
@@ -132,6 +135,20 @@ data "aws_iam_policy_document" "worker" {
     sid       = "ReadModels"
     actions   = ["s3:GetObject"]
     resources = ["${local.bucket_arn}/${var.model_prefix}*"]
+  }
+
+  # A tenant's cloned voice: its record (read for every job that names it) and its reference clips.
+  statement {
+    sid       = "ReadClonedVoices"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket_arn}/voices/*"]
+  }
+
+  # XTTS speaker conditioning, computed once per reference set and checkpoint and kept for every worker.
+  statement {
+    sid       = "ReadWriteXttsConditioning"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${local.bucket_arn}/xtts-conditioning/*"]
   }
 
   statement {

@@ -129,6 +129,25 @@ resource "aws_s3_bucket_lifecycle_configuration" "main" {
     }
   }
 
+  # Tenants' cloned voices are kept until deleted; a deleted voice's record and clips (a person's voice)
+  # must not linger as noncurrent versions either.
+  rule {
+    id     = "expire-deleted-voices"
+    status = "Enabled"
+    filter {
+      prefix = "voices/"
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expiry_days
+    }
+    expiration {
+      expired_object_delete_marker = true
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+
   # Bucket-wide housekeeping: failed multipart uploads (large audio) and the delete markers that
   # versioning leaves once every version under them has expired.
   rule {

@@ -164,10 +164,12 @@ def test_the_api_may_delete_what_erase_lexicons_and_markers_remove(terraform: Te
     deletes = [s for s in statements(terraform, "api") if "s3:DeleteObject" in s["actions"]]
     resources = {r for s in deletes for r in s["resources"]}
     # DELETE /v1/jobs/{id} removes the job's objects and its idempotency claim; DELETE /v1/lexicons/{name}
-    # the lexicon; a failed submit its active or sample marker: all under these three prefixes.
+    # the lexicon; DELETE /v1/voices/{id} a cloned voice and its clips; a failed submit its active or
+    # sample marker: all under these four prefixes.
     assert resources == {
         "${local.bucket_arn}/tenants/*",
         "${local.bucket_arn}/lexicons/*",
+        "${local.bucket_arn}/voices/*",
         "${local.bucket_arn}/idempotency/*",
     }
 
@@ -219,16 +221,43 @@ def test_terraform_fmt_check_catches_a_misaligned_file(tmp_path: Path) -> None:
     assert "bad.tf" in result.stdout
 
 
-def test_no_lifecycle_rule_expires_a_tenants_lexicons(terraform: TerraformModule) -> None:
+VOICE_ID = "cv-01hzy3k8m2q4r6t8v0w2x4y6z8"
+KEPT = {
+    "lexicons": keys.lexicon("prothom", "names"),
+    "cloned voices": keys.tenant_voice("prothom", VOICE_ID),
+    "voice clips": keys.tenant_voice_clip("prothom", VOICE_ID, 0),
+    "xtts conditioning": "xtts-conditioning/" + "0" * 64 + ".pt",
+}
+
+
+@pytest.mark.parametrize("kind", KEPT)
+def test_no_lifecycle_rule_expires_what_tenants_keep(terraform: TerraformModule, kind: str) -> None:
     (lifecycle,) = [terraform.resources[("aws_s3_bucket_lifecycle_configuration", "main")]]
-    key = keys.lexicon("prothom", "names")
+    key = KEPT[kind]
     for rule in lifecycle["rule"]:
         expirations = rule.get("expiration") or []
         if all(set(e) == {"expired_object_delete_marker"} for e in expirations):
-            continue  # housekeeping: abandoned uploads and orphaned delete markers, no live object
+            continue  # housekeeping: abandoned uploads, orphaned delete markers, noncurrent versions
         (rule_filter,) = rule["filter"]
         prefix = rule_filter.get("prefix")
         assert prefix is not None, f"rule {rule['id']} expires objects without a prefix"
-        assert not key.startswith(prefix), f"rule {rule['id']} would expire lexicons"
-    # The tag-matched chunk rules match only objects the worker tags as chunks; lexicons carry no tag.
+        assert not key.startswith(prefix), f"rule {rule['id']} would expire {kind}"
+    # The tag-matched chunk rules match only objects the worker tags as chunks; these carry no tag.
     assert not key.startswith("tenants/")
+
+
+def test_a_deleted_voice_leaves_no_versions_behind(terraform: TerraformModule) -> None:
+    (lifecycle,) = [terraform.resources[("aws_s3_bucket_lifecycle_configuration", "main")]]
+    (rule,) = [r for r in lifecycle["rule"] if r["filter"] == [{"prefix": keys.VOICES}]]
+    assert rule["noncurrent_version_expiration"] == [
+        {"noncurrent_days": "${var.noncurrent_version_expiry_days}"}
+    ]
+
+
+def test_the_worker_reads_voices_and_keeps_xtts_conditioning(terraform: TerraformModule) -> None:
+    granted = {(a, r) for s in statements(terraform, "worker") for a in s["actions"] for r in s["resources"]}
+    assert ("s3:GetObject", "${local.bucket_arn}/voices/*") in granted
+    assert ("s3:PutObject", "${local.bucket_arn}/voices/*") not in granted
+    assert {"s3:GetObject", "s3:PutObject"} <= {
+        a for a, r in granted if r == "${local.bucket_arn}/xtts-conditioning/*"
+    }

@@ -190,6 +190,11 @@ def test_health_readiness_voices_and_openapi(api: TestClient) -> None:
         "speaker": None,
         "reads_phonemes": False,
         "speed": 1.0,
+        "cloned": False,
+        "base_voice": None,
+        "name": None,
+        "created_at": None,
+        "clips": None,
     }
     assert sorted(voices) == ["bn-coqui-female", "bn-coqui-male", "bn-espeak"]
     assert voices["bn-coqui-female"]["model"] == "tts_models/bn/custom/vits-female"  # a public zoo name

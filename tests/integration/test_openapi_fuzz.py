@@ -25,6 +25,7 @@ from schemathesis.config import SchemathesisConfig
 
 from api.app import create_app
 from api.routes.usage import MAX_DAYS
+from api.voice_cloning import MAX_CLIPS
 from devstack.motoserver import MotoServer, free_port
 from devstack.provision import provision
 from kontho import keys
@@ -37,6 +38,7 @@ from kontho.tenants import LOCAL_KEY, LOCAL_TENANT, LOCAL_WEBHOOK_SECRET, Tenant
 from kontho.text.ssml import SsmlInvalid, parse_ssml
 from kontho.usage import today
 from tests.conftest import AUTH
+from tests.voice_clips import consent, speechlike, upload
 
 _PORT = free_port()
 # The local tenant without its limits: the fuzzer sends more than 600 requests a minute and creates more
@@ -83,6 +85,8 @@ _SETTINGS = Settings(
     # No sample is answered from an earlier example's: each example's answers depend on it alone.
     max_samples_in_flight=100,
     sample_reuse_seconds=0,
+    # Few, so most generated voices meet the limit (409) rather than each decoding its clips.
+    max_cloned_voices=4,
 )
 _CONFIG = SchemathesisConfig.from_dict(
     {
@@ -131,9 +135,13 @@ def usage_range_as_documented(context: Any, case: Any) -> bool:
 #   one is sent as plain text (tests/integration/test_pronunciation_jobs.py checks the 422), and so is
 #   a document whose <voice name>s name no voice;
 # - dialogue speakers must be mapped to voices that exist: each becomes bn-espeak
-#   (tests/integration/test_dialogue_jobs.py checks the 422).
+#   (tests/integration/test_dialogue_jobs.py checks the 422);
+# - a cloned voice's id must name one of the tenant's: any becomes the one it keeps (_RECEIVED_UPLOAD
+#   "voice"), which no generated request may delete, and a new voice's clips must be the tenant's
+#   received audio uploads of usable clips: a valid list of ids becomes as many of those
+#   (tests/integration/test_cloned_voices.py checks the 422s).
 _ID = re.compile(ID_PATTERN)
-_RECEIVED_UPLOAD: dict[str, str] = {}
+_RECEIVED_UPLOAD: dict[str, Any] = {}
 _LEXICON = "fuzz-kept"
 _LEXICON_NAME = re.compile(LEXICON_NAME_PATTERN)
 
@@ -161,6 +169,7 @@ def _picks_chapters(value: object) -> bool:
 
 def _uploads_that_exist(case: Any) -> None:
     # At call time, not when the case is made: the coverage phase makes its cases before moto runs.
+    _cloned_voices_that_exist(case)
     cover = case.body.get("cover_upload") if isinstance(case.body, dict) else None
     if isinstance(cover, str) and _ID.fullmatch(cover):
         case.body = {**case.body, "cover_upload": _RECEIVED_UPLOAD["cover"]}
@@ -177,6 +186,30 @@ def _is_ssml(body: dict[str, Any]) -> bool:
         return False
     speakers = body.get("speakers")
     return all(isinstance(speakers, dict) and v.name in speakers for v in doc.voices)
+
+
+def _names_clips(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and 0 < len(value) <= len(_RECEIVED_UPLOAD["clips"])
+        and all(isinstance(v, str) and _ID.fullmatch(v) for v in value)
+        and len(set(value)) == len(value)
+    )
+
+
+def _cloned_voices_that_exist(case: Any) -> None:
+    path, method = case.operation.path, case.operation.method.upper()
+    voice_id = (case.path_parameters or {}).get("voice_id")
+    if path == "/v1/voices/{voice_id}" and method == "DELETE" and voice_id == _RECEIVED_UPLOAD["voice"]:
+        other = "1" if voice_id.endswith("0") else "0"
+        case.path_parameters = {**case.path_parameters, "voice_id": voice_id[:-1] + other}
+    if not isinstance(case.body, dict):
+        return
+    if path == "/v1/voices" and _names_clips(case.body.get("clips")):
+        case.body = {**case.body, "clips": _RECEIVED_UPLOAD["clips"][: len(case.body["clips"])]}
+    voice = case.body.get("voice")
+    if isinstance(voice, str) and keys.is_cloned_voice_id(voice):
+        case.body = {**case.body, "voice": _RECEIVED_UPLOAD["voice"]}
 
 
 @schema.hook("map_case")
@@ -214,6 +247,10 @@ def _moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         with TestClient(create_app(_SETTINGS), headers=AUTH) as api:
             entries = {"entries": [{"grapheme": "গ্রাম", "alias": "গাঁ"}]}
             api.put(f"/v1/lexicons/{_LEXICON}", json=entries).raise_for_status()
+            _RECEIVED_UPLOAD["clips"] = [upload(api, speechlike(3.5, seed=n)) for n in range(MAX_CLIPS)]
+            voice = {"name": "Kept", "base_voice": "bn-xtts-fuzz", "clips": [_RECEIVED_UPLOAD["clips"][0]]}
+            created = api.post("/v1/voices", json={**voice, "consent": consent()})
+            _RECEIVED_UPLOAD["voice"] = created.raise_for_status().json()["id"]
         yield
 
 

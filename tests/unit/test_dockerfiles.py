@@ -88,6 +88,13 @@ def test_worker_image_installs_the_audio_tools() -> None:
     assert {"ffmpeg", "espeak-ng"} <= packages
 
 
+def test_api_image_installs_ffmpeg_for_voice_clips() -> None:
+    runs = [args for op, args in final_stage("Dockerfile.api") if op == "RUN"]
+    packages = set(" ".join(run for run in runs if "apt-get install" in run).split())
+    assert "ffmpeg" in packages
+    assert "espeak-ng" not in packages
+
+
 def test_worker_model_cache_is_the_declared_volume() -> None:
     steps = final_stage("Dockerfile.worker")
     env = " ".join(args for op, args in steps if op == "ENV")
