@@ -239,6 +239,12 @@ def test_a_lexicon_is_written_tried_and_offered_to_new_jobs(console: Console) ->
     page.get_by_role("button", name="Preview the reading").click()
     expect(page.locator(".trial li")).to_have_count(1)
     assert nfd(page.locator(".trial li").inner_text()) == nfd("BUET → বুয়েট")
+    # Heard too: a voice sample of the sentence with the lexicon, rendered by the worker, in the page.
+    page.get_by_role("button", name="Hear it").click()
+    spoken = page.get_by_label("Heard with this lexicon")
+    expect(spoken).to_be_visible(timeout=60_000)
+    expect(spoken).to_have_js_property("readyState", 4, timeout=15_000)  # the whole sample is loaded
+    assert spoken.evaluate("a => a.duration") > 1.0
     console.screenshot("lexicon")
 
     page.get_by_role("link", name="New job").first.click()

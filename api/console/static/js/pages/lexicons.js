@@ -1,11 +1,13 @@
 // Pronunciation lexicons (/v1/lexicons): the list, and an editor that sends the whole lexicon back with
 // PUT, as the API takes it. "Try a sentence" previews how a sentence is read with the lexicon applied
-// (POST /v1/text/preview), showing the entries that matched.
+// (POST /v1/text/preview), showing the entries that matched; "Hear it" renders it as a voice sample with
+// the lexicon (POST /v1/voices/{id}/sample).
 
 import { api, describeError } from "../api.js";
 import { field, fill, h } from "../dom.js";
 import { utc } from "../format.js";
 import { notify } from "../notice.js";
+import { playSample } from "../sample.js";
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -68,6 +70,10 @@ export function renderLexicon(root, name) {
   const trial = h("input", { type: "text", lang: "bn" });
   const tryIt = h("button", { type: "button", class: "secondary" }, "Preview the reading");
   const reading = h("div", { class: "trial", "aria-live": "polite" });
+  const voice = h("select", {});
+  const hear = h("button", { type: "button", class: "secondary" }, "Hear it");
+  const spoken = h("audio", { controls: true, hidden: true, "aria-label": "Heard with this lexicon" });
+  const stops = [];
   const form = h(
     "form",
     { novalidate: true },
@@ -92,7 +98,11 @@ export function renderLexicon(root, name) {
     h("h2", {}, "Try a sentence"),
     h("div", { class: "with-action" }, field("Sentence", trial), tryIt),
     reading,
+    h("div", { class: "with-action" }, field("Voice", voice), hear, spoken),
   );
+  api("/v1/voices")
+    .then((voices) => fill(voice, voices.map((v) => h("option", { value: v.id, selected: v.default }, v.id))))
+    .catch(showError);
 
   let saved = false;
   load().catch((problem) => {
@@ -170,11 +180,34 @@ export function renderLexicon(root, name) {
     }
   });
 
+  hear.addEventListener("click", async () => {
+    if (!trial.value.trim() || !voice.value) return;
+    if (!saved) {
+      fill(reading, h("p", { class: "hint" }, "Save the lexicon first to hear it."));
+      return;
+    }
+    hear.disabled = true;
+    fill(hear, "Rendering…");
+    const finished = (problem) => {
+      if (problem) fill(reading, h("p", { class: "error", role: "alert" }, describeError(problem)));
+      hear.disabled = false;
+      fill(hear, "Hear it");
+    };
+    try {
+      stops.push(await playSample(voice.value, { text: trial.value, lexicons: [name] }, spoken, finished));
+    } catch (problem) {
+      finished(problem);
+    }
+  });
+
   function showError(problem) {
     fill(error, describeError(problem));
     error.hidden = false;
   }
-  return null;
+  return () => {
+    for (const stop of stops) stop();
+    spoken.pause();
+  };
 }
 
 function entryRow(entry) {

@@ -5,7 +5,7 @@
 import { api, describeError } from "../api.js";
 import { field, fill, h } from "../dom.js";
 import { duration, size } from "../format.js";
-import { poll } from "../poll.js";
+import { playSample } from "../sample.js";
 import { ACCEPT, uploadFile } from "../upload.js";
 
 const FORMATS = [
@@ -156,23 +156,11 @@ export function renderNewJob(root) {
     hear.disabled = true;
     fill(hear, "Rendering a sample…");
     try {
-      const job = await api(`/v1/voices/${encodeURIComponent(voice.value)}/sample`, { method: "POST", body: { speed: speedValue() } });
-      stops.push(poll(async () => {
-        const now = await api(`/v1/jobs/${job.id}`);
-        if (now.status === "completed") {
-          const result = await api(`/v1/jobs/${job.id}/result`);
-          sample.src = result.audio.url;
-          sample.hidden = false;
-          sample.play().catch(() => {});
-        } else if (now.status === "failed" || now.status === "cancelled") {
-          showError(new Error(now.error?.message || `the sample was ${now.status}`));
-        } else {
-          return true;
-        }
+      stops.push(await playSample(voice.value, { speed: speedValue() }, sample, (problem) => {
+        if (problem) showError(problem);
         hear.disabled = false;
         fill(hear, "Hear this voice");
-        return false;
-      }, 1000));
+      }));
     } catch (problem) {
       showError(problem);
       hear.disabled = false;
