@@ -112,13 +112,22 @@ class TenantVoiceStore:
         return [voice for voice in found if voice is not None]  # one deleted since the listing is gone
 
     def delete(self, tenant: str, voice_id: str) -> bool:
-        """Remove the voice's record, then its clips; False when the tenant has no such voice."""
+        """Remove the voice's record, its clips and the uploads they were made from; False when the tenant
+        has no such voice."""
         # A GET, not a HEAD: a HEAD's 404 cannot tell a missing voice from a missing bucket.
-        if self.get(tenant, voice_id) is None:
+        voice = self.get(tenant, voice_id)
+        if voice is None:
             return False
         # The record first: a voice whose record is gone cannot be used, whatever clips remain.
         self._store.delete(keys.tenant_voice(tenant, voice_id))
         self._store.delete_prefix(keys.tenant_voice_clips(tenant, voice_id))
+        # The speaker's recordings go too, rather than waiting for the uploads' expiry.
+        uploads = {clip.upload for clip in voice.clips}
+        self._store.delete_keys(
+            key
+            for upload in sorted(uploads)
+            for key in (keys.upload_record(tenant, upload), keys.upload_file(tenant, upload))
+        )
         return True
 
     def delete_all(self, tenant: str) -> int:

@@ -151,7 +151,8 @@ def get_voice(voice_id: VoiceId, services: ServicesDep, tenant: TenantDep) -> Vo
     responses=_errors(404, 409),
 )
 def delete_voice(voice_id: VoiceId, services: ServicesDep, tenant: TenantDep) -> Response:
-    """Delete one of your cloned voices and its clips. Jobs that name it and have not finished fail."""
+    """Delete one of your cloned voices, its clips and the uploads they were made from. A job naming it
+    that has not started yet fails (voice_not_found)."""
     if voice_id in services.voices and services.voices.get(voice_id).visible_to(tenant.id):
         raise ApiError(
             409,

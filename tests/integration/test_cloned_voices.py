@@ -217,11 +217,14 @@ def test_another_tenant_can_neither_see_nor_use_it(
     assert (refused.status_code, refused.json()["error"]["code"]) == (422, "unknown_upload")
 
 
-def test_deleting_a_voice_removes_it_and_its_clips(owner: TestClient, store: JobStore) -> None:
+def test_deleting_a_voice_removes_it_its_clips_and_their_uploads(owner: TestClient, store: JobStore) -> None:
     voice = _voice(owner)
+    (clip,) = [c["upload"] for c in owner.get(f"/v1/voices/{voice}").json()["clips"]]
     assert store.list_keys(keys.tenant_voice_clips(OWNER, voice))
     assert owner.delete(f"/v1/voices/{voice}").status_code == 204
     assert not store.list_keys(keys.tenant_voices_prefix(OWNER))
+    assert store.get_bytes(keys.upload_file(OWNER, clip)) is None
+    assert owner.get(f"/v1/uploads/{clip}").status_code == 404
     assert owner.get(f"/v1/voices/{voice}").status_code == 404
     assert voice not in [v["id"] for v in owner.get("/v1/voices").json()]
     assert owner.delete(f"/v1/voices/{voice}").status_code == 404

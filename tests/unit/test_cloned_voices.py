@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Iterable
 from typing import cast
 
 import pytest
@@ -43,6 +44,12 @@ class MemoryStore:
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
+
+    def delete_keys(self, names: Iterable[str]) -> int:
+        names = list(names)
+        for key in names:
+            self.delete(key)
+        return len(names)
 
     def delete_prefix(self, prefix: str) -> int:
         gone = self.list_keys(prefix)
@@ -107,6 +114,21 @@ def test_the_resolver_finds_catalog_voices_then_the_tenants_own() -> None:
     with pytest.raises(VoiceGone):
         resolver.resolve("prokash", VOICE_ID)
     assert not voices.delete("prokash", VOICE_ID)
+
+
+def test_erasing_a_tenants_voices_removes_every_record_and_clip_and_no_one_elses() -> None:
+    store = MemoryStore()
+    voices = TenantVoiceStore(cast(JobStore, store))
+    voices.put(_record())
+    voices.put(_record(tenant="onno"))
+    for tenant in ("prokash", "onno"):
+        voices.put_clip(tenant, VOICE_ID, 0, b"RIFF")
+    assert voices.delete_all("prokash") == 2
+    assert voices.ids("prokash") == []
+    assert set(store.objects) == {
+        keys.tenant_voice("onno", VOICE_ID),
+        keys.tenant_voice_clip("onno", VOICE_ID, 0),
+    }
 
 
 def test_a_voice_whose_base_is_gone_says_so() -> None:
