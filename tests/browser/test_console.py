@@ -279,3 +279,51 @@ def test_the_browser_enforces_the_policy_on_inline_script(console: Console) -> N
             }"""
         )
     assert page.evaluate("() => window.inlineRan === undefined")
+
+
+def test_the_preview_marks_the_words_the_reading_changed_and_only_those(console: Console) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in()
+    page.get_by_role("link", name="New job").first.click()
+    page.get_by_label("Paste the text").fill("আমার ২৫টি বই আছে। আমি বাড়ি যাই।")
+    page.get_by_role("button", name="Preview the reading").click()
+    rows = page.locator("table.reading tbody tr")
+    expect(rows).to_have_count(2)
+    # The number is read out: that word, and nothing else of its sentence, is marked on both sides.
+    expect(rows.nth(0)).to_have_class("changed")
+    written, spoken = rows.nth(0).locator("td").all()
+    assert written.locator("mark").all_inner_texts() == ["২৫টি"]
+    assert [nfd(m) for m in spoken.locator("mark").all_inner_texts()] == [nfd("পঁচিশটি")]
+    assert "আমার" in written.inner_text()
+    # A sentence read as written has no mark.
+    assert rows.nth(1).get_attribute("class") in (None, "")
+    assert rows.nth(1).locator("mark").count() == 0
+    assert not console.errors, console.errors
+
+
+def test_the_word_diff_keeps_what_both_texts_share(console: Console) -> None:
+    """diff.js as the page loads it: words kept in order, the changed ones marked, spaces never."""
+    console.open("#/signin")
+    found = console.page.evaluate(
+        """async () => {
+            const { wordDiff } = await import("/console/js/diff.js");
+            const show = (d) => ["written", "spoken"].map((side) =>
+                d[side].map((p) => (p.changed ? `[${p.text}]` : p.text)).join(""));
+            return [
+                show(wordDiff("a b c", "a x c")),
+                show(wordDiff("a b", "a b")),
+                show(wordDiff("১০ টাকা", "দশ টাকা")),
+                show(wordDiff("a", "a b c")),
+                wordDiff("w ".repeat(600), "w ".repeat(600)),
+            ];
+        }"""
+    )
+    assert found == [
+        ["a [b] c", "a [x] c"],
+        ["a b", "a b"],
+        ["[১০] টাকা", "[দশ] টাকা"],
+        ["a", "a[ ][b][ ][c]".replace("[ ]", " ")],
+        None,
+    ]

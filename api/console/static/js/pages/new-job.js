@@ -4,6 +4,7 @@
 
 import { api, describeError } from "../api.js";
 import { field, fill, h } from "../dom.js";
+import { wordDiff } from "../diff.js";
 import { duration, size } from "../format.js";
 import { playSample } from "../sample.js";
 import { ACCEPT, uploadFile } from "../upload.js";
@@ -298,6 +299,24 @@ function chosenChapters(preview) {
   return boxes.length && ticked.length < boxes.length ? ticked : undefined;
 }
 
+/** One row per written span: the chunks of a sentence too long for one chunk share its span. */
+function sentences(chunks) {
+  const rows = [];
+  for (const chunk of chunks) {
+    const last = rows[rows.length - 1];
+    if (last && last.start === chunk.start && last.end === chunk.end) last.text += ` ${chunk.text.trim()}`;
+    else rows.push({ start: chunk.start, end: chunk.end, text: chunk.text.trim() });
+  }
+  return rows;
+}
+
+const sameText = (a, b) => a.normalize("NFD") === b.normalize("NFD");
+
+/** The pieces of a diff, the changed words in <mark>. */
+function marked(pieces) {
+  return pieces.map((p) => (p.changed ? h("mark", {}, p.text) : p.text));
+}
+
 function showPreview(section, answer, original) {
   const summary = h(
     "dl",
@@ -325,15 +344,16 @@ function showPreview(section, answer, original) {
     : null;
   // Offsets are code points (Python's), so the original is sliced as code points, not UTF-16 units.
   const points = original === null ? null : Array.from(original);
-  const rows = answer.chunks.map((chunk) => {
-    const written = points ? points.slice(chunk.start, chunk.end).join("").trim() : null;
-    // NFD on both sides: kontho reads য় ড় ঢ় as one code point each, which NFC would leave apart.
-    const changed = written !== null && written.normalize("NFD") !== chunk.text.trim().normalize("NFD");
+  const rows = sentences(answer.chunks).map(({ start, end, text }) => {
+    if (!points) return h("tr", {}, h("td", { lang: "bn" }, text));
+    const written = points.slice(start, end).join("").trim();
+    const diff = wordDiff(written, text);
+    const changed = diff ? [...diff.written, ...diff.spoken].some((p) => p.changed) : !sameText(written, text);
     return h(
       "tr",
       { class: changed ? "changed" : null },
-      points ? h("td", { lang: "bn" }, written) : null,
-      h("td", { lang: "bn" }, chunk.text),
+      h("td", { lang: "bn" }, diff ? marked(diff.written) : written),
+      h("td", { lang: "bn" }, diff ? marked(diff.spoken) : text),
     );
   });
   const reading = h(
