@@ -327,3 +327,29 @@ def test_the_word_diff_keeps_what_both_texts_share(console: Console) -> None:
         ["a", "a[ ][b][ ][c]".replace("[ ]", " ")],
         None,
     ]
+
+
+def test_a_finished_chapter_plays_while_the_rest_renders(console: Console, stack: LocalStack) -> None:
+    from playwright.sync_api import expect
+
+    long_chapter = "\n\n".join([corpus_chapter(n) for n in (1, 2, 3, 4)] * 2)
+    book = f"# ভূমিকা\n\nএকটি ছোট কথা।\n\n# গল্প\n\n{long_chapter}\n"
+    job = httpx.post(
+        f"{stack.api_url}/v1/jobs",
+        json={"text": book, "text_format": "markdown", "chapter_files": True, "title": "আগে শোনা"},
+        headers={"Authorization": f"Bearer {LOCAL_API_KEY}"},
+    ).json()
+    page = console.page
+    console.sign_in()
+    expect(page.locator("main h1")).to_have_text("Jobs")
+    console.open(f"#/jobs/{job['id']}")
+    first = page.locator('section.early li[data-chapter="1"] audio')
+    expect(first).to_be_attached(timeout=90_000)
+    assert page.locator(".progress-line .figure").inner_text().startswith("running")
+    expect(page.locator("section.early")).to_be_visible()
+    first.evaluate("a => { a.preload = 'auto'; a.load(); }")
+    expect(first).to_have_js_property("readyState", 4, timeout=15_000)
+    assert first.evaluate("a => a.duration") > 0.5
+    page.get_by_role("button", name="Cancel job").click()
+    expect(page.locator(".progress-line .figure")).to_contain_text("cancel", timeout=60_000)
+    assert not console.errors, console.errors

@@ -27,6 +27,7 @@ export function renderJob(root, jobId) {
   const problem = h("div", { class: "error", role: "alert", hidden: true });
   const warnings = h("section", { class: "warnings", hidden: true });
   const player = h("section", { class: "player", hidden: true, "aria-label": "Listen" });
+  const early = h("section", { class: "early", hidden: true, "aria-label": "Finished chapters" });
   root.append(
     h("p", { class: "crumbs" }, h("a", { href: "#/jobs" }, "← Jobs")),
     heading,
@@ -34,8 +35,10 @@ export function renderJob(root, jobId) {
     problem,
     facts,
     warnings,
+    early,
     player,
   );
+  const listenEarly = finishedChapters(early, jobId);
 
   let stopPlayer = () => {};
   let loadedResult = false;
@@ -77,8 +80,11 @@ export function renderJob(root, jobId) {
       throw error;
     }
     show(job);
+    if (job.status === "running") await listenEarly(job);
     if (job.status === "completed" && !loadedResult) {
       loadedResult = true;
+      early.hidden = true;
+      for (const audio of early.querySelectorAll("audio")) audio.pause();
       const result = await api(`/v1/jobs/${jobId}/result`);
       stopPlayer = await showPlayer(player, job, result);
     }
@@ -88,6 +94,42 @@ export function renderJob(root, jobId) {
   return () => {
     stopPolling();
     stopPlayer();
+    for (const audio of early.querySelectorAll("audio")) audio.pause();
+  };
+}
+
+/**
+ * Listen while it renders: a running job with chapter files offers each chapter once it is finished (the
+ * final file, cut at its sample with the programme's gain). Asked again only when the job has moved on to
+ * another chapter; a chapter already shown keeps its player, so one being listened to plays on.
+ */
+function finishedChapters(section, jobId) {
+  const list = h("ol", {});
+  const shown = new Set();
+  let asked = 1;
+  fill(section, h("h2", {}, "Finished chapters"), h("p", { class: "hint" }, "Listen while the rest renders: each is the final file."), list);
+  return async (job) => {
+    if (!job.chapter_files || job.progress.chapter <= asked) return;
+    asked = job.progress.chapter;
+    let result;
+    try {
+      result = await api(`/v1/jobs/${jobId}/result`);
+    } catch (error) {
+      if (error.status === 409) return; // nothing finished yet
+      throw error;
+    }
+    for (const a of result.artifacts.filter((x) => x.kind === "chapter_audio" && !shown.has(x.chapter))) {
+      shown.add(a.chapter);
+      list.append(
+        h(
+          "li",
+          { dataset: { chapter: String(a.chapter) } },
+          h("span", {}, `Chapter ${a.chapter} · ${duration(a.duration_seconds)}`),
+          h("audio", { controls: true, preload: "none", src: a.url, "aria-label": `Chapter ${a.chapter}` }),
+        ),
+      );
+    }
+    section.hidden = shown.size === 0;
   };
 }
 
