@@ -353,3 +353,27 @@ def test_a_finished_chapter_plays_while_the_rest_renders(console: Console, stack
     page.get_by_role("button", name="Cancel job").click()
     expect(page.locator(".progress-line .figure")).to_contain_text("cancel", timeout=60_000)
     assert not console.errors, console.errors
+
+
+def test_a_file_dropped_on_the_form_is_uploaded_and_previewed(console: Console) -> None:
+    from playwright.sync_api import expect
+
+    page = console.page
+    console.sign_in()
+    page.get_by_role("link", name="New job").first.click()
+    book = "# প্রথম\n\nনদী বয়ে চলে।\n\n# দ্বিতীয়\n\nমাঝি গান গায়।\n"
+    dropped = page.evaluate_handle(
+        """(text) => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], "dropped.md", { type: "text/markdown" }));
+            return data;
+        }""",
+        book,
+    )
+    zone = page.locator(".drop-zone")
+    zone.dispatch_event("dragover", {"dataTransfer": dropped})
+    zone.dispatch_event("drop", {"dataTransfer": dropped})
+    expect(zone).to_contain_text("dropped.md is uploaded")
+    page.get_by_role("button", name="Preview the reading").click()
+    expect(page.locator(".preview .chapters input[type=checkbox]")).to_have_count(2)
+    assert not console.errors, console.errors
