@@ -23,6 +23,9 @@ class VoiceResolver:
     def __init__(self, catalog: VoiceCatalog, cloned: TenantVoiceStore) -> None:
         self.catalog = catalog
         self.cloned = cloned
+        self.clones = any(voice.engine == "xtts" for voice in catalog.all())
+        """Whether tenants' voices can be here at all: a cloned voice needs an xtts base voice. Without
+        one, listing what a tenant can use asks nothing of storage."""
 
     def resolve(self, tenant: str, voice_id: str) -> Voice:
         if voice_id in self.catalog and self.catalog.get(voice_id).visible_to(tenant):
@@ -46,4 +49,9 @@ class VoiceResolver:
     def known(self, tenant: str) -> list[str]:
         """Every voice id the tenant may name: the catalog's, then its own."""
         shared = [voice.id for voice in self.catalog.visible_to(tenant)]
-        return shared + [voice_id for voice_id in self.cloned.ids(tenant) if voice_id not in shared]
+        own = self.cloned.ids(tenant) if self.clones else []
+        return shared + [voice_id for voice_id in own if voice_id not in shared]
+
+    def cloned_voices(self, tenant: str) -> list[ClonedVoice]:
+        """The tenant's own voices, oldest first."""
+        return self.cloned.list(tenant) if self.clones else []

@@ -114,7 +114,7 @@ def list_voices(services: ServicesDep, tenant: TenantDep) -> list[VoiceOut]:
     """The catalog's voices this tenant may use, then its own cloned voices, oldest first."""
     default = services.settings.default_voice
     shared = [_shared(v, default) for v in services.voices.visible_to(tenant.id)]
-    return shared + [_cloned(services, r) for r in services.cloned_voices.list(tenant.id)]
+    return shared + [_cloned(services, r) for r in services.resolver.cloned_voices(tenant.id)]
 
 
 @router.post(

@@ -38,12 +38,21 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/text/preview"): {"text": TEXT},
     ("POST", "/v1/voices/{voice_id}/sample"): {},
     ("PUT", "/v1/lexicons/{name}"): {"entries": [{"grapheme": "BUET", "alias": "বুয়েট"}]},
+    ("POST", "/v1/voices"): {
+        "name": "Rina",
+        "base_voice": "bn-espeak",
+        "clips": [new_job_id()],
+        "consent": {"speaker_consented": True, "statement": "She agreed in writing."},
+    },
 }
 # Routes that answer without storage, and what they answer; every other route reads or writes it.
 WITHOUT_STORAGE = {
     ("GET", "/healthz"): 200,
     ("GET", "/metrics"): 200,
-    ("GET", "/v1/voices"): 200,
+    ("GET", "/v1/voices"): 200,  # with no xtts voice in the catalog, no tenant has voices of its own
+    ("GET", "/v1/voices/{voice_id}"): 200,  # bn-espeak, a catalog voice
+    ("DELETE", "/v1/voices/{voice_id}"): 409,  # bn-espeak is shared: not the tenant's to delete
+    ("POST", "/v1/voices"): 422,  # the catalog has no xtts voice to clone on
     ("POST", "/v1/text/preview"): 200,
     ("GET", "/openapi.json"): 200,
     ("GET", "/docs"): 200,
