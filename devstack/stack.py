@@ -66,6 +66,8 @@ class LocalStack:
             "KONTHO_WEBHOOK_ALLOW_PRIVATE": "true",
             "AWS_DEFAULT_REGION": self.settings.aws_region,
             **_LOCAL_CREDENTIALS,
+            # The stack's own catalog, so the API, its workers and one that joins offer the same voices.
+            **({"KONTHO_VOICES_FILE": str(self.settings.voices_file)} if self.settings.voices_file else {}),
         }
 
     def start(self) -> LocalStack:

@@ -33,7 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _missing() -> str | None:
+def missing_for_browser() -> str | None:
     """Why the browser tests cannot run here, or None."""
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         return f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-deps.sh does)"
@@ -48,7 +48,7 @@ def _missing() -> str | None:
 
 @pytest.fixture(scope="session")
 def driver() -> Iterator[Playwright]:
-    reason = _missing()
+    reason = missing_for_browser()
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
@@ -72,7 +72,7 @@ def chromium(driver: Playwright) -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """One local stack per module: starting it takes seconds, and the tests do not share jobs' ids."""
-    reason = _missing()
+    reason = missing_for_browser()
     if reason:
         pytest.skip(reason)
     settings = Settings(

@@ -22,7 +22,7 @@ BOOK = "# প্রথম অধ্যায়\n\nআমার সোনার 
 SERIOUS = {"serious", "critical"}
 
 
-def _violations(console: Console) -> list[str]:
+def serious_violations(console: Console) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     found: dict[str, Any] = Axe().run(console.page).response
@@ -99,35 +99,39 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
         page.set_viewport_size(PHONE)
     console.open("#/signin")
     expect(page.locator("main h1")).to_have_text("Sign in")
-    problems = {"sign-in": _violations(console)}
+    problems = {"sign-in": serious_violations(console)}
     console.sign_in()
     expect(page.locator("main h1")).to_have_text("Jobs")
     expect(page.locator("tbody tr").first).to_be_visible()
-    problems["jobs"] = _violations(console)
+    problems["jobs"] = serious_violations(console)
 
     console.open("#/new")
     page.get_by_label("Paste the text").fill(BOOK)
     page.get_by_role("button", name="Preview the reading").click()
     page.locator("table.reading tbody tr").first.wait_for()
-    problems["new job, previewed"] = _violations(console)
+    problems["new job, previewed"] = serious_violations(console)
 
     console.open(f"#/jobs/{chaptered_job}")
     expect(page.locator("nav.chapters button")).to_have_count(2, timeout=30_000)
     expect(page.locator(".read-along button.sentence").first).to_be_visible()
-    problems["finished job"] = _violations(console)
+    problems["finished job"] = serious_violations(console)
 
     console.open("#/lexicons")
     expect(page.locator("main h1")).to_have_text("Lexicons")
-    problems["lexicons"] = _violations(console)
+    problems["lexicons"] = serious_violations(console)
     name = f"a11y-{width}"
     page.get_by_label("New lexicon").fill(name)
     page.get_by_role("button", name="Create").click()
     expect(page.locator("main h1")).to_have_text(name)
-    problems["lexicon"] = _violations(console)
+    problems["lexicon"] = serious_violations(console)
+
+    console.open("#/voices")
+    expect(page.locator("table.voices tbody tr")).not_to_have_count(0)
+    problems["voices"] = serious_violations(console)
 
     console.open("#/usage")
     expect(page.locator("svg.chart")).to_have_count(2)
-    problems["usage"] = _violations(console)
+    problems["usage"] = serious_violations(console)
     assert {page_: found for page_, found in problems.items() if found} == {}
     assert not console.errors, console.errors
     assert re.search(r"#/usage$", page.url)
@@ -138,4 +142,4 @@ def test_the_check_finds_a_control_without_a_name(console: Console) -> None:
     console.open("#/signin")
     console.page.locator("main h1").wait_for()
     console.page.evaluate("() => document.querySelector('main').append(document.createElement('button'))")
-    assert any(v.startswith("button-name (critical)") for v in _violations(console))
+    assert any(v.startswith("button-name (critical)") for v in serious_violations(console))

@@ -10,6 +10,7 @@ import { renderLexicon, renderLexicons } from "./pages/lexicons.js";
 import { renderNewJob } from "./pages/new-job.js";
 import { renderSignIn } from "./pages/signin.js";
 import { renderUsage } from "./pages/usage.js";
+import { renderVoices } from "./pages/voices.js";
 import { apiKey, signOut } from "./session.js";
 
 const ROUTES = [
@@ -19,6 +20,7 @@ const ROUTES = [
   { pattern: /^#\/jobs\/([0-9a-zA-Z]{26})$/, render: renderJob },
   { pattern: /^#\/lexicons$/, render: renderLexicons },
   { pattern: /^#\/lexicons\/([a-z0-9][a-z0-9._-]{0,63})$/, render: renderLexicon },
+  { pattern: /^#\/voices$/, render: renderVoices },
   { pattern: /^#\/usage$/, render: renderUsage },
 ];
 const HOME = "#/jobs";

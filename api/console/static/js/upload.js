@@ -1,31 +1,34 @@
-// A manuscript goes straight to storage: POST /v1/uploads gives a presigned URL signed for the file's exact
+// A manuscript or a voice clip goes straight to storage: POST /v1/uploads gives a presigned URL signed for the file's exact
 // type and size, and the browser PUTs the bytes there. The API never sees them. XMLHttpRequest rather than
 // fetch, because only it reports upload progress.
 
 import { ApiError, api } from "./api.js";
 
-const CONTENT_TYPES = {
-  ".epub": "application/epub+zip",
-  ".md": "text/markdown",
-  ".markdown": "text/markdown",
-  ".txt": "text/plain",
+/** What an upload may be, by file name: a manuscript, or a reference clip for a cloned voice. */
+export const BOOKS = {
+  types: { ".epub": "application/epub+zip", ".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain" },
+  names: "an EPUB (.epub), Markdown (.md) or text (.txt) file",
 };
-export const ACCEPT = Object.keys(CONTENT_TYPES).join(",");
+export const CLIPS = {
+  types: { ".wav": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac" },
+  names: "a WAV, MP3 or FLAC recording",
+};
+export const ACCEPT = Object.keys(BOOKS.types).join(",");
 
-/** The upload content type for a file name, or null for a file kontho does not read. */
-export function contentTypeFor(name) {
+/** The upload content type for a file name, or null for a file kontho does not take as ``kind``. */
+export function contentTypeFor(name, kind = BOOKS) {
   const dot = name.lastIndexOf(".");
-  return dot < 0 ? null : CONTENT_TYPES[name.slice(dot).toLowerCase()] || null;
+  return dot < 0 ? null : kind.types[name.slice(dot).toLowerCase()] || null;
 }
 
 /** Uploads ``file``; ``onProgress(sent, total)`` as bytes go out. Resolves to the API's upload. */
-export async function uploadFile(file, onProgress) {
-  const type = contentTypeFor(file.name);
+export async function uploadFile(file, onProgress, kind = BOOKS) {
+  const type = contentTypeFor(file.name, kind);
   if (!type) {
     throw new ApiError(422, {
       code: "unsupported_file",
       field: "file",
-      message: `${file.name} is not a file kontho reads: choose an EPUB (.epub), Markdown (.md) or text (.txt) file`,
+      message: `${file.name} is not a file kontho reads: choose ${kind.names}`,
     });
   }
   if (file.size === 0) {
