@@ -18,6 +18,7 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api import idempotency
 from api.deps import Services
 from api.errors import ApiError
 from api.ingest import check_characters, find_upload
@@ -152,15 +153,31 @@ def _clip(services: Services, tenant: str, index: int, upload_id: str) -> Prepar
 
 
 def create_voice(
-    services: Services, tenant: str, body: CreateVoiceRequest, created_by: str | None
-) -> tuple[ClonedVoice, Voice]:
-    """Check everything, store the clips, then the record: a voice is usable only once whole."""
+    services: Services,
+    tenant: str,
+    body: CreateVoiceRequest,
+    created_by: str | None,
+    idempotency_key: str | None = None,
+) -> tuple[ClonedVoice, bool]:
+    """Check everything, store the clips, then the record: a voice is usable only once whole. With an
+    ``idempotency_key``, the voice an earlier request with the same key and body made, if it did; the
+    second value says whether it is that earlier voice."""
     for field, text in (("name", body.name), ("description", body.description or "")):
         check_characters(text, field)
     check_characters(body.consent.statement, "consent.statement")
     base = base_voice_or_422(services, tenant, body.base_voice)
     if len(set(body.clips)) != len(body.clips):
         raise _refuse("duplicate_clip", "clips", "clips: name each upload once")
+    prepared = [_clip(services, tenant, n, upload_id) for n, upload_id in enumerate(body.clips)]
+    voice_id = keys.CLONED_VOICE_PREFIX + new_job_id()
+    if idempotency_key is not None:
+        # Claimed once every clip is known to be usable, so a refused request leaves its key free.
+        claimed = idempotency.claim(services, tenant, idempotency_key, body, voice_id, kind="voice")
+        voice_id = claimed.id
+        earlier = services.cloned_voices.get(tenant, voice_id) if claimed.replayed else None
+        if earlier is not None:
+            return earlier, True
+        # Otherwise the first request stopped before its voice was stored: finish making that voice.
     limit = services.settings.max_cloned_voices
     if len(services.cloned_voices.ids(tenant)) >= limit:
         message = (
@@ -169,8 +186,6 @@ def create_voice(
             else "this deployment clones no voices (KONTHO_MAX_CLONED_VOICES is 0)"
         )
         raise _refuse("voice_limit_reached", "base_voice", message, 409)
-    prepared = [_clip(services, tenant, n, upload_id) for n, upload_id in enumerate(body.clips)]
-    voice_id = keys.CLONED_VOICE_PREFIX + new_job_id()
     clips = tuple(
         StoredClip(
             key=services.cloned_voices.put_clip(tenant, voice_id, n, clip.wav),
@@ -193,7 +208,10 @@ def create_voice(
         clips=clips,
         consent=Consent(speaker_consented=True, statement=body.consent.statement),
         created_by=created_by,
+        idempotency_key=None
+        if idempotency_key is None
+        else idempotency.claim_key(tenant, idempotency_key, "voice"),
     )
     services.cloned_voices.put(record)
     log.info("voice_cloned", voice=voice_id, base_voice=base.id, clips=len(clips))
-    return record, record.voice(base, services.cloned_voices.bucket)
+    return record, False

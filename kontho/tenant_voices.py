@@ -55,6 +55,9 @@ class ClonedVoice(BaseModel):
         default=None, description="The first 16 hex digits of the SHA-256 of the API key that made it."
     )
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    idempotency_key: str | None = Field(
+        default=None, description="The S3 key of the Idempotency-Key claim that made it, removed with it."
+    )
 
     def voice(self, base: Voice, bucket: str) -> Voice:
         """The voice a job is read with: the base voice's model and parameters, cloning these clips, for
@@ -121,12 +124,16 @@ class TenantVoiceStore:
         # The record first: a voice whose record is gone cannot be used, whatever clips remain.
         self._store.delete(keys.tenant_voice(tenant, voice_id))
         self._store.delete_prefix(keys.tenant_voice_clips(tenant, voice_id))
-        # The speaker's recordings go too, rather than waiting for the uploads' expiry.
+        # The speaker's recordings go too, rather than waiting for the uploads' expiry; and the claim of
+        # the request that made it, so that the request made again makes a new voice.
         uploads = {clip.upload for clip in voice.clips}
         self._store.delete_keys(
-            key
-            for upload in sorted(uploads)
-            for key in (keys.upload_record(tenant, upload), keys.upload_file(tenant, upload))
+            [
+                key
+                for upload in sorted(uploads)
+                for key in (keys.upload_record(tenant, upload), keys.upload_file(tenant, upload))
+            ]
+            + ([voice.idempotency_key] if voice.idempotency_key else [])
         )
         return True
 

@@ -139,7 +139,7 @@ def create_job(
     job_id = new_job_id()
     if idempotency_key is not None:
         claimed = idempotency.claim(services, tenant.id, idempotency_key, body, job_id)
-        job_id = claimed.job_id
+        job_id = claimed.id
         if claimed.replayed:
             response.headers["Idempotent-Replayed"] = "true"
             response.headers["Location"] = f"/v1/jobs/{job_id}"

@@ -3,9 +3,9 @@ deleted here; another tenant's are answered as voices that do not exist)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from api.auth import TenantDep, require_tenant
 from api.deps import Services, ServicesDep
@@ -50,6 +50,17 @@ def document_cloning(schema: dict[str, Any], settings: Settings, voices: VoiceCa
     if shared and len(shared) == len(bases):  # with a private base voice, the ids stay a pattern
         base_voice["enum"] = shared
     return settings.max_cloned_voices > 0 and bool(bases)
+
+
+VoiceIdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Any string unique to this voice; a retry with the same key returns the same voice.",
+    ),
+]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -121,14 +132,26 @@ def list_voices(services: ServicesDep, tenant: TenantDep) -> list[VoiceOut]:
     "/voices", status_code=status.HTTP_201_CREATED, response_model=VoiceOut, responses=_errors(409, 413, 422)
 )
 def create_cloned_voice(
-    body: CreateVoiceRequest, request: Request, services: ServicesDep, response: Response, tenant: TenantDep
+    body: CreateVoiceRequest,
+    request: Request,
+    services: ServicesDep,
+    response: Response,
+    tenant: TenantDep,
+    idempotency_key: VoiceIdempotencyKey = None,
 ) -> VoiceOut:
     """Clone a voice: an xtts base voice speaking as the speaker of 1–5 uploaded reference clips, for this
     tenant only. ``consent.speaker_consented`` must be true and ``consent.statement`` says how the speaker
     agreed; both are kept with the voice. Each clip is 3–30 s, decodes, its speech at −40 dBFS or louder and
-    not clipped; a clip that is not is a 422 naming it (``clips.{n}``) and why."""
+    not clipped; a clip that is not is a 422 naming it (``clips.{n}``) and why.
+
+    With an ``Idempotency-Key``, a repeat of the same request returns the voice the first one made
+    (header ``Idempotent-Replayed: true``) for as long as the voice exists.
+    """
     key = request.headers.get("authorization", "").partition(" ")[2].strip()
-    record, _ = create_voice(services, tenant.id, body, key_hash(key)[:16] if key else None)
+    made_by = key_hash(key)[:16] if key else None
+    record, replayed = create_voice(services, tenant.id, body, made_by, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/voices/{record.id}"
     return _cloned(services, record)
 

@@ -271,3 +271,24 @@ def test_a_clip_is_no_text_and_has_its_own_size_limit(owner: TestClient, cloning
         "/v1/uploads", json={"content_type": "audio/flac", "bytes": cloning.max_voice_clip_bytes + 1}
     )
     assert (big.status_code, big.json()["error"]["field"]) == (413, "bytes")
+
+
+def test_a_repeated_request_with_its_idempotency_key_returns_the_same_voice(owner: TestClient) -> None:
+    body = {"name": "Rina", "base_voice": BASE, "clips": [upload(owner, speechlike(5))], "consent": consent()}
+    first = owner.post("/v1/voices", json=body, headers={"Idempotency-Key": "rina-1"})
+    again = owner.post("/v1/voices", json=body, headers={"Idempotency-Key": "rina-1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert (again.headers["Idempotent-Replayed"], "Idempotent-Replayed" in first.headers) == ("true", False)
+    assert len([v for v in owner.get("/v1/voices").json() if v["cloned"]]) == 1
+    other = owner.post("/v1/voices", json={**body, "name": "Rina 2"}, headers={"Idempotency-Key": "rina-1"})
+    assert (other.status_code, other.json()["error"]["code"]) == (422, "idempotency_key_reused")
+    # The same key names a job of its own: a voice's claim and a job's are kept apart.
+    job = owner.post("/v1/jobs", json={"text": TEXT}, headers={"Idempotency-Key": "rina-1"})
+    assert job.status_code == 202, job.text
+    # A deleted voice takes its claim (and its uploads) with it: the key is free for a new voice.
+    assert owner.delete(f"/v1/voices/{first.json()['id']}").status_code == 204
+    body["clips"] = [upload(owner, speechlike(5))]
+    anew = owner.post("/v1/voices", json=body, headers={"Idempotency-Key": "rina-1"})
+    assert anew.status_code == 201, anew.text
+    assert anew.json()["id"] != first.json()["id"]

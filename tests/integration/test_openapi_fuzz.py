@@ -30,7 +30,7 @@ from devstack.motoserver import MotoServer, free_port
 from devstack.provision import provision
 from kontho import keys
 from kontho.aws import s3_client
-from kontho.ids import ID_PATTERN
+from kontho.ids import ID_PATTERN, new_job_id
 from kontho.jobspec import LEXICON_NAME_PATTERN, MAX_CHAPTER_PICKS, MAX_LEXICONS_PER_JOB
 from kontho.jobstore import JobStore
 from kontho.settings import Settings
@@ -127,8 +127,8 @@ def usage_range_as_documented(context: Any, case: Any) -> bool:
 # - an upload id must name an upload of the tenant's whose file has arrived (422 otherwise, as a body
 #   field naming nothing is): a well-formed id is replaced by one that does (_RECEIVED_UPLOAD), a text
 #   for "upload" (a job's or a preview's) and a PNG for "cover_upload";
-# - an Idempotency-Key names one request: reused with another body it is a 422. Each key is made the
-#   body's own, so a repeated key with the same body is still a replay;
+# - an Idempotency-Key names one request (a job's or a voice's): reused with another body it is a 422.
+#   Each key is made the body's own, so a repeated key with the same body is still a replay;
 # - the lexicons a job or a preview names must be the tenant's: a valid list of names becomes the one
 #   lexicon the tenant has (_LEXICON), which no generated request may delete or replace;
 # - text said to be SSML must be an SSML document, which no JSON schema can state: text that is not
@@ -137,9 +137,10 @@ def usage_range_as_documented(context: Any, case: Any) -> bool:
 # - dialogue speakers must be mapped to voices that exist: each becomes bn-espeak
 #   (tests/integration/test_dialogue_jobs.py checks the 422);
 # - a cloned voice's id must name one of the tenant's: any becomes the one it keeps (_RECEIVED_UPLOAD
-#   "voice"), which no generated request may delete, and a new voice's clips must be the tenant's
-#   received audio uploads of usable clips: a valid list of ids becomes as many of those
-#   (tests/integration/test_cloned_voices.py checks the 422s).
+#   "voice"), and a new voice's clips must be the tenant's received audio uploads of usable clips: a
+#   valid list of ids becomes as many of those. Deleting a voice deletes the uploads it was made from,
+#   which every later example needs, so a generated DELETE names a voice that does not exist
+#   (tests/integration/test_cloned_voices.py checks the 422s and the delete).
 _ID = re.compile(ID_PATTERN)
 _RECEIVED_UPLOAD: dict[str, Any] = {}
 _LEXICON = "fuzz-kept"
@@ -200,9 +201,8 @@ def _names_clips(value: object) -> bool:
 def _cloned_voices_that_exist(case: Any) -> None:
     path, method = case.operation.path, case.operation.method.upper()
     voice_id = (case.path_parameters or {}).get("voice_id")
-    if path == "/v1/voices/{voice_id}" and method == "DELETE" and voice_id == _RECEIVED_UPLOAD["voice"]:
-        other = "1" if voice_id.endswith("0") else "0"
-        case.path_parameters = {**case.path_parameters, "voice_id": voice_id[:-1] + other}
+    if path == "/v1/voices/{voice_id}" and method == "DELETE" and keys.is_cloned_voice_id(str(voice_id)):
+        case.path_parameters = {**case.path_parameters, "voice_id": keys.CLONED_VOICE_PREFIX + new_job_id()}
     if not isinstance(case.body, dict):
         return
     if path == "/v1/voices" and _names_clips(case.body.get("clips")):
@@ -226,7 +226,7 @@ def requests_keep_to_their_history(context: Any, case: Any) -> Any:
     speakers = case.body.get("speakers") if isinstance(case.body, dict) else None
     if isinstance(speakers, dict) and all(isinstance(v, str) for v in speakers.values()):
         case.body = {**case.body, "speakers": dict.fromkeys(speakers, "bn-espeak")}
-    if path != "/v1/jobs" or method != "POST":
+    if path not in ("/v1/jobs", "/v1/voices") or method != "POST":
         return case
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("upload"), str) and _ID.fullmatch(body["upload"]):
