@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -292,3 +293,27 @@ def test_a_repeated_request_with_its_idempotency_key_returns_the_same_voice(owne
     anew = owner.post("/v1/voices", json=body, headers={"Idempotency-Key": "rina-1"})
     assert anew.status_code == 201, anew.text
     assert anew.json()["id"] != first.json()["id"]
+
+
+def test_the_schema_states_the_base_voices_and_lets_a_job_name_a_cloned_voice(
+    cloning: Settings, tmp_path: Path
+) -> None:
+    # Only shared voices: then the schema names them (with a private one, ids stay a pattern).
+    base = {"id": BASE, "engine": "xtts", "model": "s3://m/bn-xtts/", "references": [REF]}
+    (tmp_path / "shared.yaml").write_text(yaml.safe_dump({"voices": [base]}))
+    shared = cloning.model_copy(update={"voices_file": tmp_path / "shared.yaml"})
+    with TestClient(create_app(shared), headers=auth(OWNER)) as api:
+        schema = api.get("/openapi.json").json()["components"]["schemas"]
+        with_voice = api.post("/v1/voices", json={
+            "name": "Rina", "base_voice": BASE, "clips": [upload(api, speechlike(5))], "consent": consent()
+        })  # fmt: skip
+    assert schema["CreateVoiceRequest"]["properties"]["base_voice"]["enum"] == [BASE]
+    (voice,) = [
+        b for b in schema["CreateJobRequest"]["properties"]["voice"]["anyOf"] if b.get("type") == "string"
+    ]
+    assert "enum" not in voice
+    pattern = re.compile(voice["pattern"])
+    assert pattern.fullmatch("bn-espeak")
+    assert pattern.fullmatch(BASE)
+    assert pattern.fullmatch(with_voice.json()["id"])
+    assert not pattern.fullmatch("bn-espeakx")
