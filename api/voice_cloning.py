@@ -152,6 +152,17 @@ def _clip(services: Services, tenant: str, index: int, upload_id: str) -> Prepar
             raise _refuse("invalid_clip", field, f"{where}: {exc}") from exc
 
 
+def _within_limit(services: Services, tenant: str) -> None:
+    limit = services.settings.max_cloned_voices
+    if len(services.cloned_voices.ids(tenant)) >= limit:
+        message = (
+            f"you have {limit} cloned voices, the most this deployment keeps per tenant; delete one first"
+            if limit
+            else "this deployment clones no voices (KONTHO_MAX_CLONED_VOICES is 0)"
+        )
+        raise _refuse("voice_limit_reached", "base_voice", message, 409)
+
+
 def create_voice(
     services: Services,
     tenant: str,
@@ -168,24 +179,20 @@ def create_voice(
     base = base_voice_or_422(services, tenant, body.base_voice)
     if len(set(body.clips)) != len(body.clips):
         raise _refuse("duplicate_clip", "clips", "clips: name each upload once")
+    if idempotency_key is None:
+        _within_limit(services, tenant)  # before any clip is decoded
     prepared = [_clip(services, tenant, n, upload_id) for n, upload_id in enumerate(body.clips)]
     voice_id = keys.CLONED_VOICE_PREFIX + new_job_id()
     if idempotency_key is not None:
-        # Claimed once every clip is known to be usable, so a refused request leaves its key free.
+        # Claimed once every clip is known to be usable, so a refused request leaves its key free; the
+        # limit is checked after, so a repeat of the request that made the last voice allowed is a replay.
         claimed = idempotency.claim(services, tenant, idempotency_key, body, voice_id, kind="voice")
         voice_id = claimed.id
         earlier = services.cloned_voices.get(tenant, voice_id) if claimed.replayed else None
         if earlier is not None:
             return earlier, True
         # Otherwise the first request stopped before its voice was stored: finish making that voice.
-    limit = services.settings.max_cloned_voices
-    if len(services.cloned_voices.ids(tenant)) >= limit:
-        message = (
-            f"you have {limit} cloned voices, the most this deployment keeps per tenant; delete one first"
-            if limit
-            else "this deployment clones no voices (KONTHO_MAX_CLONED_VOICES is 0)"
-        )
-        raise _refuse("voice_limit_reached", "base_voice", message, 409)
+        _within_limit(services, tenant)
     clips = tuple(
         StoredClip(
             key=services.cloned_voices.put_clip(tenant, voice_id, n, clip.wav),

@@ -250,8 +250,16 @@ def test_a_job_whose_voice_was_deleted_fails_and_is_not_retried(
 
 
 def test_a_tenant_keeps_at_most_its_limit_of_voices(owner: TestClient) -> None:
-    for _ in range(3):
+    for _ in range(2):
         _voice(owner)
+    last = {
+        "name": "Third",
+        "base_voice": BASE,
+        "clips": [upload(owner, speechlike(5))],
+        "consent": consent(),
+    }
+    made = owner.post("/v1/voices", json=last, headers={"Idempotency-Key": "third"})
+    assert made.status_code == 201, made.text
     refused = owner.post(
         "/v1/voices",
         json={
@@ -262,6 +270,9 @@ def test_a_tenant_keeps_at_most_its_limit_of_voices(owner: TestClient) -> None:
         },
     )
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "voice_limit_reached")
+    # The request that made the last voice allowed, made again, is answered with that voice.
+    again = owner.post("/v1/voices", json=last, headers={"Idempotency-Key": "third"})
+    assert (again.status_code, again.json()["id"]) == (201, made.json()["id"])
 
 
 def test_a_clip_is_no_text_and_has_its_own_size_limit(owner: TestClient, cloning: Settings) -> None:
