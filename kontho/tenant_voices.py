@@ -62,20 +62,14 @@ class ClonedVoice(BaseModel):
     def voice(self, base: Voice, bucket: str) -> Voice:
         """The voice a job is read with: the base voice's model and parameters, cloning these clips, for
         this tenant only."""
-        return Voice(
-            id=self.id,
-            engine=base.engine,
-            model=base.model,
-            mirror=base.mirror,
-            speaker=base.speaker,
-            language=base.language,
-            sample_rate=base.sample_rate,
-            description=self.description or self.name,
-            characters=base.characters,
-            reads_phonemes=base.reads_phonemes,
-            params=base.params,
-            references=tuple(f"s3://{bucket}/{clip.key}" for clip in self.clips),
-            tenants=(self.tenant,),
+        # Everything else (engine, model, language, rate, parameters) is the base voice's, field for field.
+        return base.model_copy(
+            update={
+                "id": self.id,
+                "description": self.description or self.name,
+                "references": tuple(f"s3://{bucket}/{clip.key}" for clip in self.clips),
+                "tenants": (self.tenant,),
+            }
         )
 
 
