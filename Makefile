@@ -62,6 +62,7 @@ format: setup
 bench: setup
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.engine --engine xtts
 	$(BIN)/python -m bench.precision
 	$(BIN)/python -m bench.longform
 	$(BIN)/python -m bench.rerender

@@ -10,6 +10,9 @@ tests/corpus/shakuntala/:
 
 Each contender runs in its own process so that peak memory is its own. Results:
 bench/results/engine-<device>.json.
+
+``--engine xtts`` runs the same comparison for XTTS v2 voices (bench/engine_xtts.py): results in
+bench/results/engine-xtts-<device>.json.
 """
 
 from __future__ import annotations
@@ -105,30 +108,24 @@ def run_kontho(model_dir: Path, text: str, device: str, batch_tokens: int) -> di
     }
 
 
-def _contender(name: str, args: argparse.Namespace, model_dir: Path, out: Path) -> dict[str, Any]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "bench.engine",
-        "--run",
-        name,
-        "--model",
-        str(model_dir),
-        "--out",
-        str(out),
-        "--device",
-        args.device,
-        "--chapter",
-        str(args.chapter),
-        "--max-chars",
-        str(args.max_chars),
-        "--batch-tokens",
-        str(args.batch_tokens),
-    ]
+def run_contender(
+    module: str, name: str, args: argparse.Namespace, flags: tuple[str, ...], model_dir: Path, out: Path
+) -> dict[str, Any]:
+    """Run contender ``name`` of ``module`` in a process of its own, passing on ``args``' ``flags``."""
+    cmd = [sys.executable, "-m", module, "--run", name, "--model", str(model_dir), "--out", str(out)]
+    for flag in flags:
+        cmd += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
     subprocess.run(cmd, cwd=REPO, check=True)
     result: dict[str, Any] = json.loads(out.read_text())
-    result["x_realtime"] = round(result["audio_seconds"] / result["wall_seconds"], 2)
+    result["x_realtime"] = round(result["audio_seconds"] / result["wall_seconds"], 3)
     result["characters_per_second"] = round(result["characters"] / result["wall_seconds"], 1)
+    return result
+
+
+def _contender(name: str, args: argparse.Namespace, model_dir: Path, out: Path) -> dict[str, Any]:
+    flags = ("device", "chapter", "max_chars", "batch_tokens")
+    result = run_contender("bench.engine", name, args, flags, model_dir, out)
+    result["x_realtime"] = round(result["x_realtime"], 2)
     return result
 
 
@@ -140,10 +137,19 @@ def main() -> None:
     parser.add_argument("--chapter", type=int, default=1)
     parser.add_argument("--max-chars", type=int, default=0, help="use only the first N characters (0: all)")
     parser.add_argument("--batch-tokens", type=int, default=6000, help="GPU batch budget (CPU runs batch 1)")
+    parser.add_argument("--engine", choices=["vits", "xtts"], default="vits")
+    from bench.engine_xtts import add_arguments
+
+    add_arguments(parser)
     parser.add_argument("--run", choices=["baseline", "kontho"], help=argparse.SUPPRESS)
     parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.engine == "xtts":
+        from bench.engine_xtts import benchmark
+
+        benchmark(args)
+        return
     text = (CORPUS / f"chapter_{args.chapter}.txt").read_text(encoding="utf-8")
     text = text[: args.max_chars] if args.max_chars else text
 

@@ -15,10 +15,13 @@ Both are full size in the tiny model too.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import soundfile  # type: ignore[import-untyped]
 import torch
 
 from devstack.vits_models import BANGLA_GRAPHEMES, PUNCTUATION
@@ -83,3 +86,15 @@ def build_xtts(
     torch.save({"model": model.state_dict()}, folder / "model.pth")
     config.save_json(str(folder / "config.json"))
     return folder
+
+
+def reference_clip(seconds: float = 3.0, *, seed: int = 0, sample_rate: int = 22_050) -> bytes:
+    """A mono 16-bit WAV of a voice-like signal: a gliding harmonic tone with some noise, never silent."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    pitch = 120 + 30 * seed + 20 * np.sin(2 * np.pi * 0.5 * t)
+    phase = 2 * np.pi * np.cumsum(pitch) / sample_rate
+    wave = sum(np.sin(k * phase) / k for k in range(1, 6)) * 0.2 + rng.normal(0, 0.01, t.size)
+    buffer = io.BytesIO()
+    soundfile.write(buffer, wave.astype(np.float32), sample_rate, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()

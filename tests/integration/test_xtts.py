@@ -42,7 +42,7 @@ def tiny_xtts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _fresh_conditioning_memory() -> None:
     # Each test has its own bucket: what an earlier test's store holds in memory is not this test's.
-    xtts._STORES.clear()
+    xtts.CONDITIONING_STORES.clear()
 
 
 def upload_clip(settings: Settings, key: str, *, seed: int = 0) -> str:
@@ -96,7 +96,7 @@ def test_an_xtts_job_from_s3_completes_and_its_conditioning_is_cached_in_s3(
     assert float(stream["duration"]) == pytest.approx(audio["duration_seconds"], abs=0.05)
 
     # The worker stored the voice's conditioning; a worker that starts later reads it instead.
-    xtts._STORES.clear()
+    xtts.CONDITIONING_STORES.clear()
     again = XttsEngine(xtts_voice(model, (clip,)), worker_settings)
     again.load()
     assert again.conditioning is not None

@@ -39,7 +39,8 @@ log = structlog.get_logger(__name__)
 
 _SAMPLING = ("temperature", "top_k", "top_p", "repetition_penalty", "length_penalty")
 _HALF = {"fp16": torch.float16, "bf16": torch.bfloat16}
-_STORES: dict[str, ConditioningStore] = {}
+CONDITIONING_STORES: dict[str, ConditioningStore] = {}
+"""The process's conditioning stores, by bucket; a tool without S3 (a benchmark) puts its own here."""
 
 
 def half_precision(precision: str, device: torch.device) -> torch.dtype | None:
@@ -70,7 +71,7 @@ def chunk_seed(voice_digest: str, text: str) -> int:
 
 
 def _store(settings: Settings) -> ConditioningStore:
-    store = _STORES.get(settings.bucket)
+    store = CONDITIONING_STORES.get(settings.bucket)
     if store is None:
         client: list[Any] = []
 
@@ -79,7 +80,7 @@ def _store(settings: Settings) -> ConditioningStore:
                 client.append(s3_client(settings))
             return client[0]
 
-        store = _STORES[settings.bucket] = ConditioningStore(s3, settings.bucket)
+        store = CONDITIONING_STORES[settings.bucket] = ConditioningStore(s3, settings.bucket)
     return store
 
 

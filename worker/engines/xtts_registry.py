@@ -62,7 +62,7 @@ def checkpoint_fingerprint(folder: Path) -> str:
     return f"xtts|coqui-tts {version('coqui-tts')}|{digest.hexdigest()[:16]}"
 
 
-def _accept_cache_keyword(inference_model: Any) -> None:
+def accept_cache_keyword(inference_model: Any) -> None:
     """Let Coqui's GPT2InferenceModel take the KV cache from transformers ≥ 5.2x, which passes it as
     ``cache=``; its ``forward`` still reads ``past_key_values`` and would otherwise run without one."""
     forward = type(inference_model).forward
@@ -90,7 +90,7 @@ def load_xtts(folder: Path, device: torch.device) -> Any:
     except Exception as exc:  # Coqui raises anything from KeyError to RuntimeError on a bad checkpoint
         raise ModelLoadFailed(f"cannot load the XTTS checkpoint in {folder}: {exc}") from exc
     model.tokenizer = xtts_text.bangla_capable(str(vocab))
-    _accept_cache_keyword(model.gpt.gpt_inference)
+    accept_cache_keyword(model.gpt.gpt_inference)
     model = model.to(device)
     _warm_up(model)
     return model
