@@ -232,3 +232,26 @@ def test_gpu_renders_deterministically(
         assert a.size > 0
         assert np.isfinite(a).all()
         assert np.array_equal(a, b)
+
+
+def test_a_damaged_cached_conditioning_is_computed_again_and_a_missing_clip_is_named(
+    tiny_xtts_dir: Path, settings: Settings, resources: Resources
+) -> None:
+    clip = upload_clip(settings, "voices/local/narrator/clip-0.wav")
+    first = XttsEngine(xtts_voice(str(tiny_xtts_dir), (clip,)), settings)
+    first.load()
+    assert first.conditioning is not None
+    key = keys.xtts_conditioning(first.conditioning.digest)
+    s3 = s3_client(settings)
+    s3.put_object(Bucket=settings.bucket, Key=key, Body=b"not a torch file")
+    xtts.CONDITIONING_STORES.clear()
+    again = XttsEngine(xtts_voice(str(tiny_xtts_dir), (clip,)), settings)
+    again.load()
+    assert again.conditioning is not None
+    assert again.conditioning.source == "computed"
+    assert torch.equal(again.conditioning.speaker_embedding, first.conditioning.speaker_embedding)
+    assert s3.get_object(Bucket=settings.bucket, Key=key)["Body"].read() != b"not a torch file"
+
+    gone = f"s3://{settings.bucket}/voices/local/deleted/clip-0.wav"
+    with pytest.raises(ModelLoadFailed, match=r"deleted/clip-0\.wav does not exist"):
+        XttsEngine(xtts_voice(str(tiny_xtts_dir), (clip, gone)), settings).load()
