@@ -82,11 +82,17 @@ def test_an_xtts_job_from_s3_completes_and_its_conditioning_is_cached_in_s3(
 
     with TestClient(create_app(worker_settings), headers=AUTH) as api:
         assert {v["id"]: v for v in api.get("/v1/voices").json()}["bn-clone"]["engine"] == "xtts"
-        text = "নদীর ধারে ২৫টি পরিবার ছিল। তারা মাছ ধরত।\n\nতারপর সব বদলে গেল।"
+        # 182 characters in one paragraph: one chunk under the 400-character setting, two under XTTS's 150.
+        text = (
+            "মালিনীর জল বড়ো স্থির, আয়নার মত; তাতে গাছের ছায়া, নীল আকাশের ছায়া, রাঙা মেঘের ছায়া, উড়ন্ত পাখীর "
+            "ছায়া দেখা যেত। নদীর ধারে ২৫টি পরিবার ছিল, তারা সারাদিন মাছ ধরত আর সন্ধ্যায় গান গাইত।\n\n"
+            "তারপর সব বদলে গেল।"
+        )
         job_id = api.post("/v1/jobs", json={"text": text, "format": "wav"}).json()["id"]
         assert build_consumer(worker_settings).run(burst=True)["completed"] == 1
         job = api.get(f"/v1/jobs/{job_id}").json()
         assert job["status"] == "completed", job.get("error")
+        assert job["progress"]["total"] == 3
         audio = api.get(f"/v1/jobs/{job_id}/result").json()["audio"]
     wav = tmp_path / "out.wav"
     s3 = s3_client(settings)
