@@ -128,7 +128,9 @@ def test_sigterm_drains_within_the_grace_period_and_another_worker_finishes(
 def test_a_job_survives_five_sigkills_at_random_moments_with_identical_audio(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = "\n".join(corpus_chapter(n) for n in (1, 2, 3, 4) * 2)
+    # Long enough (about 315 chunks) that five kills, each up to 25 chunks on from what the last one saw, land
+    # before the end even when a resumed worker races through its checkpointed chunks past the target.
+    text = "\n".join(corpus_chapter(n) for n in (1, 2, 3, 4) * 3)
     chaos = random.Random(20261122)  # noqa: S311 - a seeded, repeatable schedule of kills
     with _stack(tmp_path, monkeypatch, max_receive_count=10) as stack:
         client = KonthoClient(stack.api_url, api_key=LOCAL_KEY)
